@@ -1,0 +1,94 @@
+// Classification: every invocation against the rule packs; the request's risk is the worst finding.
+import type { Analysis, Finding, Invocation, Risk, RuleContext } from "../types.ts";
+import { maxRisk } from "../types.ts";
+import { cloudPack } from "./cloud.ts";
+import { containersPack } from "./containers.ts";
+import { databasesPack } from "./databases.ts";
+import { devPack } from "./dev.ts";
+import { filesystemPack } from "./filesystem.ts";
+import { classifyUnknown } from "./generic.ts";
+import { gitPack } from "./git.ts";
+import { classifyNotes } from "./hidden.ts";
+import { iacPack } from "./iac.ts";
+import { interpretersPack } from "./interpreters.ts";
+import { kubernetesPack } from "./kubernetes.ts";
+import { networkPack } from "./network.ts";
+import type { RulePack } from "./pack.ts";
+import { packagesPack } from "./packages.ts";
+import { privilegePack } from "./privilege.ts";
+import { redirectPack } from "./redirect.ts";
+import { secretsPack } from "./secrets.ts";
+
+export const PACKS: readonly RulePack[] = [
+  filesystemPack,
+  redirectPack,
+  privilegePack,
+  interpretersPack,
+  packagesPack,
+  networkPack,
+  secretsPack,
+  devPack,
+  gitPack,
+  containersPack,
+  kubernetesPack,
+  cloudPack,
+  iacPack,
+  databasesPack,
+];
+
+const byProgram = new Map<string, RulePack[]>();
+const everywhere: RulePack[] = [];
+for (const pack of PACKS) {
+  if (pack.programs === "*") everywhere.push(pack);
+  else
+    for (const program of pack.programs) {
+      const list = byProgram.get(program) ?? [];
+      list.push(pack);
+      byProgram.set(program, list);
+    }
+}
+
+/** Packs that claim a program by name (case-sensitive basename, as the shell would run it). */
+export function packsFor(program: string): readonly RulePack[] {
+  return byProgram.get(program) ?? [];
+}
+
+function classifyInvocation(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
+  if (inv.program === null) {
+    return [
+      {
+        risk: "high",
+        rule: "shell.dynamic-command",
+        reason: `the command name \`${inv.argv[0]?.text ?? ""}\` is only known at run time`,
+        invocation: index,
+      },
+    ];
+  }
+  const findings: Finding[] = [];
+  const packs = packsFor(inv.program);
+  for (const pack of packs) findings.push(...pack.classify(inv, ctx, index));
+  if (packs.length === 0) findings.push(...classifyUnknown(inv, ctx, index));
+  for (const pack of everywhere) findings.push(...pack.classify(inv, ctx, index));
+  return findings;
+}
+
+export function classify(analysis: Analysis, ctx: RuleContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const d of analysis.diagnostics) {
+    findings.push({
+      risk: "high",
+      rule: `shell.${d.kind}-error`,
+      reason: `the command cannot be analysed safely: ${d.message}`,
+      ...(d.span ? { span: d.span } : {}),
+    });
+  }
+  analysis.invocations.forEach((inv, i) => {
+    findings.push(...classifyInvocation(inv, ctx, i));
+  });
+  findings.push(...classifyNotes(analysis));
+  return findings;
+}
+
+export function worstRisk(findings: readonly Finding[]): Risk {
+  return findings.reduce<Risk>((acc, f) => maxRisk(acc, f.risk), "low");
+}
