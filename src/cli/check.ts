@@ -1,0 +1,114 @@
+// `warden check`: classify a command (or a batch of them) and print the verdict.
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { evaluate } from "../index.ts";
+import type { CommandRequest, Decision } from "../types.ts";
+import { CliError, EXIT } from "./errors.ts";
+import { formatVerdict, terminalStyle } from "./format.ts";
+
+const HELP = `usage: warden check [--json] [--policy FILE] [--cwd DIR] [--profile NAME] -- COMMAND...
+       warden check --batch [--json] < requests.jsonl
+
+Classifies COMMAND as a shell would run it and prints the decision.
+Exit status: 0 allow, 1 ask, 2 deny, 3 usage or input error.
+With --batch, reads one {"command": "...", "cwd"?: "..."} per line and prints one verdict per line.`;
+
+const DECISION_EXIT: Record<Decision, number> = { allow: EXIT.allow, ask: EXIT.ask, deny: EXIT.deny };
+
+interface CheckOptions {
+  json: boolean;
+  policyFile: string | undefined;
+  profile: string | undefined;
+  cwd: string;
+}
+
+function request(command: string, cwd: string): CommandRequest {
+  return { kind: "command", command, cwd, env: process.env as Record<string, string> };
+}
+
+function checkOne(command: string, opts: CheckOptions): number {
+  const { analysis, verdict } = evaluate(request(command, opts.cwd));
+  if (opts.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
+  else {
+    const spans = analysis.invocations.map((i) => i.span);
+    process.stdout.write(formatVerdict(terminalStyle(process.stdout), command, verdict, spans));
+  }
+  return DECISION_EXIT[verdict.decision];
+}
+
+async function checkBatch(opts: CheckOptions): Promise<number> {
+  let worst = EXIT.allow as number;
+  let inputError = false;
+  let lineNo = 0;
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === "") continue;
+    let command: unknown;
+    let cwd: unknown;
+    try {
+      const parsed = JSON.parse(line) as { command?: unknown; cwd?: unknown };
+      command = parsed.command;
+      cwd = parsed.cwd ?? opts.cwd;
+    } catch (err) {
+      command = undefined;
+      process.stderr.write(`warden: stdin:${lineNo}: not JSON: ${(err as Error).message}\n`);
+    }
+    if (typeof command !== "string" || typeof cwd !== "string") {
+      inputError = true;
+      const error = `line ${lineNo}: expected {"command": string, "cwd"?: string}`;
+      if (command !== undefined) process.stderr.write(`warden: stdin:${lineNo}: ${error}\n`);
+      process.stdout.write(`${JSON.stringify({ error })}\n`);
+      continue;
+    }
+    const { verdict } = evaluate(request(command, cwd));
+    process.stdout.write(
+      opts.json ? `${JSON.stringify(verdict)}\n` : `${verdict.decision}\t${verdict.risk}\t${command}\n`,
+    );
+    worst = Math.max(worst, DECISION_EXIT[verdict.decision]);
+  }
+  return inputError ? EXIT.usage : worst;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    throw new CliError(`check: ${(err as Error).message}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const opts: CheckOptions = {
+    json: values.json ?? false,
+    policyFile: values.policy,
+    profile: values.profile,
+    cwd: values.cwd ?? process.cwd(),
+  };
+  if (values.batch) {
+    if (positionals.length > 0) throw new CliError("check: --batch reads commands from stdin; give no COMMAND");
+    return checkBatch(opts);
+  }
+  if (positionals.length === 0) throw new CliError("check: no command given (usage: warden check -- COMMAND...)");
+  // Several words are joined as a shell would see `"$*"`; a single word is the command string itself.
+  return checkOne(positionals.join(" "), opts);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: "boolean" },
+      batch: { type: "boolean" },
+      policy: { type: "string" },
+      cwd: { type: "string" },
+      profile: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
