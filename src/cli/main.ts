@@ -5,12 +5,34 @@ import { CliError, EXIT } from "./errors.ts";
 type Runner = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<{ run: Runner }>> = {
   check: () => import("./check.ts"),
+  policy: () => import("./policy.ts"),
+  audit: () => import("./audit.ts"),
+  hook: () => import("./hook.ts"),
+  install: () => import("./install.ts"),
+  uninstall: () => import("./install.ts").then((m) => ({ run: m.runUninstall })),
+  mcp: () => import("./mcp.ts"),
+  verify: () => import("./verify.ts"),
+  keys: () => import("./keys.ts"),
+  approve: () => import("./approve.ts"),
+  deny: () => import("./approve.ts").then((m) => ({ run: m.runDeny })),
+  pending: () => import("./approve.ts").then((m) => ({ run: m.runPending })),
+  unlock: () => import("./approve.ts").then((m) => ({ run: m.runUnlock })),
+  lock: () => import("./approve.ts").then((m) => ({ run: m.runLock })),
 };
 
 const USAGE = `usage: warden <command> [options]
 
 commands:
   check     classify a command and print the verdict (exit 0 allow, 1 ask, 2 deny, 3 error)
+  audit     verify, tail, export, show or summarise the tamper-evident audit log
+  hook      answer an agent's hook on stdin (claude, gemini, codex)
+  install   add Warden's hooks to an agent's settings (claude, gemini, codex); uninstall removes them
+  mcp       serve guarded run_command / check_command / read_file / write_file over MCP stdio
+  verify    run the policy's must_fail / must_succeed acceptance commands
+  keys      create, show or rotate your passphrase-protected approver key
+  pending   list approval requests waiting for a human
+  approve   sign an approval for a pending request (deny: sign a refusal)
+  unlock    keep your approver key unlocked for a while (lock: forget it)
 
 Run \`warden <command> --help\` for a command's options.`;
 
@@ -40,7 +62,8 @@ main(process.argv.slice(2)).then(
       process.exitCode = err.exitCode;
     } else {
       process.stderr.write(`warden: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = EXIT.internal;
+      // An agent hook that fails with anything but 2 lets the tool call through: fail closed there.
+      process.exitCode = process.argv[2] === "hook" ? 2 : EXIT.internal;
     }
   },
 );

@@ -12,6 +12,7 @@ import { classifyNotes } from "./hidden.ts";
 import { iacPack } from "./iac.ts";
 import { interpretersPack } from "./interpreters.ts";
 import { kubernetesPack } from "./kubernetes.ts";
+import { setNestedClassifier } from "./nested.ts";
 import { networkPack } from "./network.ts";
 import type { RulePack } from "./pack.ts";
 import { packagesPack } from "./packages.ts";
@@ -53,7 +54,7 @@ export function packsFor(program: string): readonly RulePack[] {
   return byProgram.get(program) ?? [];
 }
 
-function classifyInvocation(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
+function classifyInvocation(inv: Invocation, ctx: RuleContext, index: number, isFunction = false): Finding[] {
   if (inv.program === null) {
     return [
       {
@@ -67,7 +68,8 @@ function classifyInvocation(inv: Invocation, ctx: RuleContext, index: number): F
   const findings: Finding[] = [];
   const packs = packsFor(inv.program);
   for (const pack of packs) findings.push(...pack.classify(inv, ctx, index));
-  if (packs.length === 0) findings.push(...classifyUnknown(inv, ctx, index));
+  // A call of a function defined in the same command runs its body, which is classified on its own.
+  if (packs.length === 0 && !isFunction) findings.push(...classifyUnknown(inv, ctx, index));
   for (const pack of everywhere) findings.push(...pack.classify(inv, ctx, index));
   return findings;
 }
@@ -82,12 +84,18 @@ export function classify(analysis: Analysis, ctx: RuleContext): Finding[] {
       ...(d.span ? { span: d.span } : {}),
     });
   }
+  const functionCalls = new Set(
+    analysis.notes.filter((n) => n.kind === "function-called").map((n) => n.invocation),
+  );
   analysis.invocations.forEach((inv, i) => {
-    findings.push(...classifyInvocation(inv, ctx, i));
+    findings.push(...classifyInvocation(inv, ctx, i, functionCalls.has(i)));
   });
   findings.push(...classifyNotes(analysis));
   return findings;
 }
+
+// Packs that find shell text inside code (`os.system("…")`, here-docs fed to shells) classify it with this.
+setNestedClassifier(classify);
 
 export function worstRisk(findings: readonly Finding[]): Risk {
   return findings.reduce<Risk>((acc, f) => maxRisk(acc, f.risk), "low");

@@ -1,0 +1,138 @@
+// The policy file format (one YAML document per layer). Built-in templates are written in this shape as
+// TypeScript objects so the default path never parses YAML; `schema.ts` validates files against it.
+import type { Decision, Risk } from "../types.ts";
+
+export type PathOpName = "read" | "write" | "delete" | "execute";
+export type PermissionName = "none" | "read" | "write" | "delete" | "execute" | "full";
+export type Permission = PermissionName | PathOpName[];
+
+/** A custom rule: matches an invocation, then sets its risk and/or decision. */
+export interface RuleDoc {
+  /** Argv pattern, prefix match with globs per word, flag-aware: `git push --force*`. */
+  match?: string;
+  /** Program name(s), globs allowed. */
+  program?: string | string[];
+  /** First positional word(s) after global options: `push`, `rollout restart`. */
+  subcommand?: string | string[];
+  /** Regex on the normalised invocation (argv values joined by single spaces). */
+  regex?: string;
+  /** The whole argv must equal `match` word for word (no extra words, no env assignments). */
+  exact?: boolean;
+  risk?: Risk;
+  decision?: Decision;
+  reason?: string;
+  expires?: string;
+  /** Required to loosen a deny set by an earlier layer or the built-in rules. */
+  override?: boolean;
+}
+
+export interface ForbiddenDoc {
+  match?: string;
+  program?: string | string[];
+  regex?: string;
+  reason?: string;
+  /** Removes an earlier forbid with the same `match`/`program` (needs `override: true`). */
+  remove?: boolean;
+  override?: boolean;
+  expires?: string;
+}
+
+export interface BlocklistDoc {
+  programs: string[];
+  /** OS users (globs) it applies to; absent = everyone. */
+  users?: string[];
+  /** Agent names (globs) it applies to; absent = every agent. */
+  agents?: string[];
+  profiles?: string[];
+  reason?: string;
+  expires?: string;
+}
+
+export interface PathEntryDoc {
+  path: string;
+  permission: Permission;
+  /** Decision when an operation exceeds this entry's permission (default: `paths.decision`). */
+  decision?: "ask" | "deny";
+  reason?: string;
+  expires?: string;
+  /** The grant applies to writes/deletes of existing files no larger than this (`1MB`, `512k`). */
+  max_size?: string | number;
+}
+
+export interface PathsDoc {
+  /** The workspace root with full control (default: the request's cwd). */
+  workspace?: string;
+  /** Permission outside the workspace (default `read`). */
+  outside?: Permission;
+  /** Decision when an operation exceeds the permission (default `ask`). */
+  decision?: "ask" | "deny";
+  entries?: PathEntryDoc[];
+}
+
+export interface SecretsDoc {
+  /** Extra secret path globs. */
+  paths?: string[];
+  /** Globs that are never secret (examples, templates). */
+  except?: string[];
+  decision?: "ask" | "deny";
+}
+
+export interface ProductionDoc {
+  namespaces?: string[];
+  contexts?: string[];
+  aws_profiles?: string[];
+  gcp_projects?: string[];
+  hosts?: string[];
+  databases?: string[];
+  /** `raise`: medium→high, high→critical; `ask`/`deny`: at least that decision. */
+  action?: "raise" | "ask" | "deny";
+}
+
+export interface YoloDoc {
+  allowed_users?: string[];
+  allow_critical?: boolean;
+}
+
+export interface ContainerDoc {
+  /** The agent's commands run inside this container or VM; only forbidden commands are refused. */
+  backend: string;
+  name?: string;
+}
+
+export type DecisionsDoc = Partial<Record<Risk, Decision>> & { override?: boolean };
+
+/** Everything a layer or a profile can say. */
+export interface PolicyBody {
+  unknown?: Risk;
+  decisions?: DecisionsDoc;
+  /** False when nobody can answer a prompt (CI): every ask becomes deny. */
+  approvals?: boolean;
+  rules?: RuleDoc[];
+  forbidden?: (string | ForbiddenDoc)[];
+  blocklists?: BlocklistDoc[];
+  paths?: PathsDoc;
+  secrets?: SecretsDoc;
+  production?: ProductionDoc;
+  yolo?: YoloDoc;
+  container?: ContainerDoc;
+}
+
+export interface ProfileDoc extends PolicyBody {
+  description?: string;
+  /** Selected automatically for these OS users / agent names (globs) when no --profile is given. */
+  users?: string[];
+  agents?: string[];
+}
+
+export interface PolicyDocument extends PolicyBody {
+  $schema?: string;
+  version?: 1;
+  /** Templates this layer builds on, applied before its own content. */
+  extends?: string | string[];
+  /** Honoured in the user layer only: lets `.warden/policy.yaml` in a repository loosen, too. */
+  trust_repo_policy?: boolean;
+  profiles?: Record<string, ProfileDoc>;
+  /** Acceptance commands for `warden verify`. */
+  must_fail?: string[];
+  must_succeed?: string[];
+}

@@ -1,0 +1,368 @@
+// Finding, reading and layering policy files: built-in → ~/.config/warden/policy.yaml → nearest
+// .warden/policy.yaml up from cwd → --policy FILE. YAML and zod are imported only when a file exists, so
+// the hook path with no policy file pays for neither. A file that fails to load throws PolicyError: there
+// is never a fallback to a looser policy.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { configDir } from "../state.ts";
+import {
+  compileFragments,
+  type EffectivePolicy,
+  type Fragment,
+  type LayerInfo,
+  type PolicyOverride,
+} from "./compile.ts";
+import type { PolicyBody, PolicyDocument, ProfileDoc } from "./document.ts";
+import { PolicyError } from "./errors.ts";
+import { TEMPLATES } from "./templates/index.ts";
+
+export type { LayerInfo, PolicyOverride } from "./compile.ts";
+
+type DocPath = readonly (string | number)[];
+type Locate = (path: DocPath) => string;
+
+/** One layer's document with a way to name positions in it. */
+export interface LayerSource {
+  layer: LayerInfo;
+  doc: PolicyDocument;
+  locate: Locate;
+}
+
+export interface LoadedPolicy {
+  /** Layers in the order applied (templates they extend are listed in `applied` of the effective policy). */
+  layers: LayerInfo[];
+  /** Warnings of the base policy and every profile: expired grants, ignored loosening, shadowed rules. */
+  warnings: string[];
+  /** Every `override: true` that loosened an earlier deny (the audit log records them). */
+  overrides: PolicyOverride[];
+  profiles: string[];
+  mustFail: string[];
+  mustSucceed: string[];
+  /** The effective policy for a profile (null: none); throws PolicyError for an unknown profile. */
+  effective(profile: string | null): EffectivePolicy;
+  /** The profile for a request: `explicit` (from --profile) wins, then the agent's, then the OS user's. */
+  selectProfile(facts: {
+    explicit?: string | undefined;
+    user?: string | undefined;
+    agent?: string | undefined;
+  }): string | null;
+}
+
+interface ProfileFragment {
+  fragment: Fragment;
+  selectors: { users?: string[]; agents?: string[] } | null;
+}
+
+function bodyOf(doc: PolicyBody): PolicyBody {
+  const {
+    unknown,
+    decisions,
+    approvals,
+    rules,
+    forbidden,
+    blocklists,
+    paths,
+    secrets,
+    production,
+    yolo,
+    container,
+  } = doc;
+  const body: PolicyBody = {};
+  if (unknown !== undefined) body.unknown = unknown;
+  if (decisions !== undefined) body.decisions = decisions;
+  if (approvals !== undefined) body.approvals = approvals;
+  if (rules !== undefined) body.rules = rules;
+  if (forbidden !== undefined) body.forbidden = forbidden;
+  if (blocklists !== undefined) body.blocklists = blocklists;
+  if (paths !== undefined) body.paths = paths;
+  if (secrets !== undefined) body.secrets = secrets;
+  if (production !== undefined) body.production = production;
+  if (yolo !== undefined) body.yolo = yolo;
+  if (container !== undefined) body.container = container;
+  return body;
+}
+
+function templateLocate(name: string): Locate {
+  return (path) => `template ${name}${path.length ? `: ${path.join(".")}` : ""}`;
+}
+
+/** Expands `extends` then the layer's own content into fragments (templates first, same trust). */
+function expand(
+  source: LayerSource,
+  base: Fragment[],
+  profiles: Map<string, ProfileFragment[]>,
+  seen: Set<string>,
+  label: string,
+): void {
+  const { doc, layer, locate } = source;
+  const parents = doc.extends === undefined ? [] : ([] as string[]).concat(doc.extends);
+  parents.forEach((name, i) => {
+    const template = TEMPLATES[name];
+    if (!template) {
+      const hint = nearest(name, Object.keys(TEMPLATES));
+      throw new PolicyError(
+        `${locate(typeof doc.extends === "string" ? ["extends"] : ["extends", i])}: unknown template '${name}'${hint ? ` (did you mean '${hint}'?)` : ""}; templates: ${Object.keys(TEMPLATES).join(", ")}`,
+        layer.file,
+      );
+    }
+    if (seen.has(name)) return;
+    seen.add(name);
+    expand({ layer, doc: template, locate: templateLocate(name) }, base, profiles, seen, `template ${name}`);
+  });
+  base.push({ body: bodyOf(doc), layer, label, at: locate });
+  for (const [name, p] of Object.entries(doc.profiles ?? {})) {
+    const list = profiles.get(name) ?? [];
+    const profileDoc: ProfileDoc = p;
+    list.push({
+      fragment: {
+        body: bodyOf(profileDoc),
+        layer,
+        label: `profile ${name} (${label})`,
+        at: (path) => locate(["profiles", name, ...path]),
+        overlay: true,
+      },
+      // Only trusted layers may choose who gets a profile: a repository must not hand its agent a looser one.
+      selectors:
+        layer.trusted && (profileDoc.users || profileDoc.agents)
+          ? {
+              ...(profileDoc.users ? { users: profileDoc.users } : {}),
+              ...(profileDoc.agents ? { agents: profileDoc.agents } : {}),
+            }
+          : null,
+    });
+    profiles.set(name, list);
+  }
+}
+
+function globMatch(glob: string, s: string): boolean {
+  const re = new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|\\[\]/]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+  return re.test(s);
+}
+
+/** Builds a loaded policy from layer sources (already validated). Compiles the base and every profile. */
+export function buildPolicy(sources: readonly LayerSource[], now = Date.now()): LoadedPolicy {
+  const base: Fragment[] = [];
+  const profiles = new Map<string, ProfileFragment[]>();
+  for (const s of sources) {
+    const label = s.layer.kind === "built-in" ? "built-in" : s.layer.name;
+    expand(s, base, profiles, new Set(s.layer.kind === "built-in" ? ["default"] : []), label);
+  }
+  const cache = new Map<string | null, EffectivePolicy>();
+  const effective = (profile: string | null): EffectivePolicy => {
+    let eff = cache.get(profile);
+    if (eff) return eff;
+    let fragments = base;
+    if (profile !== null) {
+      const list = profiles.get(profile);
+      if (!list) {
+        const hint = nearest(profile, [...profiles.keys()]);
+        throw new PolicyError(
+          `unknown profile '${profile}'${hint ? ` (did you mean '${hint}'?)` : ""}; profiles: ${[...profiles.keys()].join(", ") || "none"}`,
+        );
+      }
+      fragments = [...base, ...list.map((p) => p.fragment)];
+    }
+    eff = compileFragments(fragments, profile, now);
+    cache.set(profile, eff);
+    return eff;
+  };
+  const baseEff = effective(null);
+  const warnings = [...baseEff.warnings];
+  const overrides = [...baseEff.overrides];
+  const sourceHasFiles = sources.some((s) => s.layer.kind !== "built-in");
+  if (sourceHasFiles) {
+    // Surface profile errors at load time, not at the first request that selects them.
+    for (const name of profiles.keys()) {
+      const eff = effective(name);
+      for (const w of eff.warnings.slice(baseEff.warnings.length)) warnings.push(w);
+      for (const o of eff.overrides.slice(baseEff.overrides.length)) overrides.push(o);
+    }
+    warnings.push(...shadowWarnings(baseEff));
+  }
+  return {
+    layers: sources.map((s) => s.layer),
+    warnings,
+    overrides,
+    profiles: [...profiles.keys()],
+    mustFail: sources.flatMap((s) => s.doc.must_fail ?? []),
+    mustSucceed: sources.flatMap((s) => s.doc.must_succeed ?? []),
+    effective,
+    selectProfile({ explicit, user, agent }) {
+      if (explicit !== undefined) {
+        effective(explicit);
+        return explicit;
+      }
+      for (const [name, list] of profiles)
+        if (agent !== undefined && list.some((p) => p.selectors?.agents?.some((g) => globMatch(g, agent))))
+          return name;
+      for (const [name, list] of profiles)
+        if (user !== undefined && list.some((p) => p.selectors?.users?.some((g) => globMatch(g, user))))
+          return name;
+      return null;
+    },
+  };
+}
+
+/** A rule nothing can reach: an earlier rule (in precedence order) matches everything it matches. */
+function shadowWarnings(eff: EffectivePolicy): string[] {
+  const out: string[] = [];
+  eff.rules.forEach((later, j) => {
+    for (let i = 0; i < j; i++) {
+      const earlier = eff.rules[i]!;
+      if (covers(earlier.pattern.spec, later.pattern.spec)) {
+        out.push(
+          `${later.where}: shadowed by the rule at ${earlier.where} (${earlier.pattern.describe}), which matches first`,
+        );
+        return;
+      }
+    }
+  });
+  return out;
+}
+
+function covers(a: import("./match.ts").PatternSpec, b: import("./match.ts").PatternSpec): boolean {
+  if (a.regex !== undefined || a.subcommand !== undefined) return JSON.stringify(a) === JSON.stringify(b);
+  if (a.match !== undefined && a.program === undefined) {
+    if (b.match === undefined || a.exact) return JSON.stringify(a) === JSON.stringify(b);
+    const aw = a.match.trim().split(/\s+/);
+    const bw = b.match.trim().split(/\s+/);
+    if (aw.some((w) => w.startsWith("-") || /[*?[]/.test(w.slice(0, -1))))
+      return a.match === b.match && !!a.exact === !!b.exact;
+    const core = aw.at(-1) === "*" ? aw.slice(0, -1) : aw;
+    return (
+      core.length <= bw.length &&
+      core.every((w, i) => w === bw[i] || (w.endsWith("*") && bw[i]!.startsWith(w.slice(0, -1))))
+    );
+  }
+  if (a.program !== undefined && a.match === undefined) {
+    const progs = ([] as string[]).concat(a.program);
+    const bp =
+      b.program !== undefined
+        ? ([] as string[]).concat(b.program)
+        : b.match !== undefined
+          ? [b.match.trim().split(/\s+/)[0]!]
+          : null;
+    return bp !== null && bp.every((p) => progs.includes(p));
+  }
+  return false;
+}
+
+const BUILTIN_LAYER: LayerInfo = { kind: "built-in", name: "built-in", trusted: true };
+export const BUILTIN_SOURCE: LayerSource = {
+  layer: BUILTIN_LAYER,
+  doc: TEMPLATES.default!,
+  locate: templateLocate("default"),
+};
+
+let builtin: LoadedPolicy | undefined;
+/** The built-in policy alone (no files read; no YAML, no zod). */
+export function builtinPolicy(): LoadedPolicy {
+  builtin ??= buildPolicy([BUILTIN_SOURCE]);
+  return builtin;
+}
+
+export interface LoadOptions {
+  cwd: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** `--policy FILE`: must exist. */
+  policyFile?: string | undefined;
+  /** Look for the user's and the repository's policy files (default true). */
+  discover?: boolean;
+}
+
+/** The nearest `.warden/policy.yaml` from `cwd` upwards, if any. */
+export function findRepoPolicy(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, ".warden", "policy.yaml");
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** The layer files that apply to a request, without reading them. */
+export function policyFiles(options: LoadOptions): { user?: string; repo?: string; file?: string } {
+  const out: { user?: string; repo?: string; file?: string } = {};
+  if (options.discover !== false) {
+    const user = join(configDir((options.env ?? process.env) as NodeJS.ProcessEnv), "policy.yaml");
+    if (existsSync(user)) out.user = user;
+    const repo = findRepoPolicy(options.cwd);
+    if (repo && resolve(repo) !== (out.user && resolve(out.user))) out.repo = repo;
+  }
+  if (options.policyFile !== undefined) out.file = resolve(options.cwd, options.policyFile);
+  return out;
+}
+
+/** Loads and layers every policy that applies. Throws PolicyError; never returns a looser fallback. */
+export async function loadPolicy(options: LoadOptions): Promise<LoadedPolicy> {
+  const files = policyFiles(options);
+  if (!files.user && !files.repo && !files.file) return builtinPolicy();
+  const { parsePolicyFile } = await import("./parse.ts");
+  const sources: LayerSource[] = [BUILTIN_SOURCE];
+  const user = files.user ? await parsePolicyFile(files.user, "user", true) : undefined;
+  const file = files.file ? await parsePolicyFile(files.file, "file", true) : undefined;
+  const trustRepo = user?.doc.trust_repo_policy === true || file?.doc.trust_repo_policy === true;
+  const repo = files.repo ? await parsePolicyFile(files.repo, "repo", trustRepo) : undefined;
+  if (user) sources.push(user);
+  if (repo) sources.push(repo);
+  if (file) sources.push(file);
+  const policy = buildPolicy(sources);
+  if (repo?.doc.trust_repo_policy && !trustRepo)
+    policy.warnings.push(
+      `${repo.locate(["trust_repo_policy"])}: ignored: only your user policy can trust repository policies`,
+    );
+  return policy;
+}
+
+/** Reads one file as the only layer over the built-in (for `policy lint FILE`). */
+export async function loadPolicyFile(file: string): Promise<LoadedPolicy> {
+  const { parsePolicyFile } = await import("./parse.ts");
+  return buildPolicy([BUILTIN_SOURCE, await parsePolicyFile(resolve(file), "file", true)]);
+}
+
+/** The closest candidate by edit distance, if close enough to be a typo. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Reads a file's text (separate so parse.ts stays pure and testable). */
+export function readPolicyText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new PolicyError(
+      `${file}: cannot read policy: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      file,
+    );
+  }
+}

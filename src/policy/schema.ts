@@ -1,0 +1,210 @@
+// The zod schema of a policy file. Imported lazily (only when a policy file exists on disk): the built-in
+// policy is a TypeScript object and never pays for zod.
+import * as zod from "zod";
+import type { PolicyDocument } from "./document.ts";
+
+const z = zod.z;
+
+const risk = z.enum(["low", "medium", "high", "critical"]);
+const decision = z.enum(["allow", "ask", "deny"]);
+const raise = z.enum(["ask", "deny"]);
+const op = z.enum(["read", "write", "delete", "execute"]);
+const permission = z.union([z.enum(["none", "read", "write", "delete", "execute", "full"]), z.array(op)]);
+const strings = z.array(z.string().min(1));
+const oneOrMany = z.union([z.string().min(1), strings]);
+const timestamp = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { message: "not a date/time (use e.g. 2026-12-01T00:00Z)" })
+  .describe("ISO 8601 date/time after which the entry is ignored");
+const size = z
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(/^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$/i, "a size such as 1MB, 512k or 2GiB"),
+  ])
+  .describe("largest existing file the grant covers");
+
+const rule = z
+  .strictObject({
+    match: z.string().min(1).optional().describe("argv pattern, prefix match, globs per word, flag-aware"),
+    program: oneOrMany.optional(),
+    subcommand: oneOrMany.optional(),
+    regex: z.string().min(1).optional().describe("regex on the invocation's words joined by spaces"),
+    exact: z.boolean().optional().describe("the whole argv must equal `match` word for word"),
+    risk: risk.optional(),
+    decision: decision.optional(),
+    reason: z.string().optional(),
+    expires: timestamp.optional(),
+    override: z.boolean().optional().describe("required to loosen an earlier deny"),
+  })
+  .refine((r) => r.match !== undefined || r.program !== undefined || r.regex !== undefined, {
+    message: "a rule needs `match`, `program` or `regex`",
+  })
+  .refine((r) => r.risk !== undefined || r.decision !== undefined, {
+    message: "a rule needs `risk` or `decision`",
+  });
+
+const forbidden = z.union([
+  z.string().min(1),
+  z
+    .strictObject({
+      match: z.string().min(1).optional(),
+      program: oneOrMany.optional(),
+      regex: z.string().min(1).optional(),
+      reason: z.string().optional(),
+      remove: z.boolean().optional(),
+      override: z.boolean().optional(),
+      expires: timestamp.optional(),
+    })
+    .refine((r) => r.match !== undefined || r.program !== undefined || r.regex !== undefined, {
+      message: "a forbidden entry needs `match`, `program` or `regex`",
+    }),
+]);
+
+const blocklist = z.strictObject({
+  programs: strings.min(1),
+  users: strings.optional(),
+  agents: strings.optional(),
+  profiles: strings.optional(),
+  reason: z.string().optional(),
+  expires: timestamp.optional(),
+});
+
+const pathEntry = z.strictObject({
+  path: z.string().min(1),
+  permission,
+  decision: raise.optional(),
+  reason: z.string().optional(),
+  expires: timestamp.optional(),
+  max_size: size.optional(),
+});
+
+const body = {
+  unknown: risk.optional().describe("risk of commands no rule knows"),
+  decisions: z
+    .strictObject({
+      low: decision.optional(),
+      medium: decision.optional(),
+      high: decision.optional(),
+      critical: decision.optional(),
+      override: z.boolean().optional(),
+    })
+    .optional()
+    .describe("risk → decision"),
+  approvals: z.boolean().optional().describe("false when nobody can answer a prompt: ask becomes deny"),
+  rules: z.array(rule).optional(),
+  forbidden: z.array(forbidden).optional(),
+  blocklists: z.array(blocklist).optional(),
+  paths: z
+    .strictObject({
+      workspace: z.string().min(1).optional(),
+      outside: permission.optional(),
+      decision: raise.optional(),
+      entries: z.array(pathEntry).optional(),
+    })
+    .optional(),
+  secrets: z
+    .strictObject({ paths: strings.optional(), except: strings.optional(), decision: raise.optional() })
+    .optional(),
+  production: z
+    .strictObject({
+      namespaces: strings.optional(),
+      contexts: strings.optional(),
+      aws_profiles: strings.optional(),
+      gcp_projects: strings.optional(),
+      hosts: strings.optional(),
+      databases: strings.optional(),
+      action: z.enum(["raise", "ask", "deny"]).optional(),
+    })
+    .optional(),
+  yolo: z
+    .strictObject({ allowed_users: strings.optional(), allow_critical: z.boolean().optional() })
+    .optional(),
+  container: z.strictObject({ backend: z.string().min(1), name: z.string().optional() }).optional(),
+};
+
+const profile = z.strictObject({
+  ...body,
+  description: z.string().optional(),
+  users: strings.optional(),
+  agents: strings.optional(),
+});
+
+export const policySchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1).optional(),
+  extends: oneOrMany.optional(),
+  trust_repo_policy: z.boolean().optional(),
+  ...body,
+  profiles: z.record(z.string().min(1), profile).optional(),
+  must_fail: strings.optional(),
+  must_succeed: strings.optional(),
+});
+
+// The hand-written document type and the schema must describe the same thing.
+type Parsed = zod.infer<typeof policySchema>;
+const _sameShape: (p: Parsed) => PolicyDocument = (p) => p;
+void _sameShape;
+
+export type ZodIssue = zod.core.$ZodIssue;
+
+export function validate(
+  doc: unknown,
+): { ok: true; value: PolicyDocument } | { ok: false; issues: ZodIssue[] } {
+  const r = policySchema.safeParse(doc);
+  return r.success ? { ok: true, value: r.data } : { ok: false, issues: r.error.issues };
+}
+
+export function jsonSchema(): Record<string, unknown> {
+  return {
+    ...(z.toJSONSchema(policySchema, { io: "input" }) as Record<string, unknown>),
+    $id: "https://warden.dev/schema/policy.json",
+    title: "Warden policy",
+  };
+}
+
+/** Field names valid at an object path of the document (for "did you mean" hints). */
+export function knownKeys(path: readonly PropertyKey[]): string[] {
+  const found = new Set<string>();
+  walk(policySchema as unknown as Node, path, 0, found);
+  return [...found];
+}
+
+interface Node {
+  _zod: { def: Record<string, unknown> & { type: string } };
+}
+
+function walk(node: Node, path: readonly PropertyKey[], i: number, out: Set<string>): void {
+  const def = node._zod.def;
+  switch (def.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+    case "readonly":
+      walk(def.innerType as Node, path, i, out);
+      return;
+    case "pipe":
+      walk(def.in as Node, path, i, out);
+      return;
+    case "union":
+      for (const o of def.options as Node[]) walk(o, path, i, out);
+      return;
+    case "object": {
+      const shape = def.shape as Record<string, Node>;
+      if (i === path.length) {
+        for (const k of Object.keys(shape)) out.add(k);
+        return;
+      }
+      const child = shape[String(path[i])];
+      if (child) walk(child, path, i + 1, out);
+      return;
+    }
+    case "array":
+      if (i < path.length && typeof path[i] === "number") walk(def.element as Node, path, i + 1, out);
+      return;
+    case "record":
+      if (i < path.length) walk(def.valueType as Node, path, i + 1, out);
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,53 @@
+// Classifying shell text found inside another program's code (`os.system("rm -rf /")`, a here-doc fed to
+// bash). The registry registers its own classify() here, so packs can recurse without an import cycle.
+import { analyze } from "../shell/index.ts";
+import type { Analysis, Finding, RuleContext } from "../types.ts";
+
+type Classifier = (analysis: Analysis, ctx: RuleContext) => Finding[];
+
+let classifier: Classifier | null = null;
+let depth = 0;
+const MAX_DEPTH = 4;
+
+/** Called once by the registry (src/rules/index.ts). */
+export function setNestedClassifier(fn: Classifier): void {
+  classifier = fn;
+}
+
+/**
+ * Findings for shell `text` run by invocation `index`, re-attributed to that invocation and prefixed with
+ * `how` ("the Python code runs a shell command"). Too deep or unavailable: one high finding, never silence.
+ */
+export function classifyShellText(text: string, ctx: RuleContext, index: number, how: string): Finding[] {
+  if (classifier === null || depth >= MAX_DEPTH) {
+    return [
+      {
+        risk: "high",
+        rule: "interpreters.nested-unchecked",
+        reason: `${how} that could not be checked`,
+        invocation: index,
+      },
+    ];
+  }
+  depth++;
+  try {
+    const findings = classifier(analyze(text), ctx);
+    return findings
+      .filter((f) => f.risk !== "low")
+      .map((f) => {
+        const { span: _span, ...rest } = f;
+        return { ...rest, invocation: index, reason: `${how}: ${f.reason}` };
+      });
+  } catch {
+    return [
+      {
+        risk: "high",
+        rule: "interpreters.nested-unchecked",
+        reason: `${how} that could not be analysed`,
+        invocation: index,
+      },
+    ];
+  } finally {
+    depth--;
+  }
+}

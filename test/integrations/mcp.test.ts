@@ -1,0 +1,150 @@
+// `warden mcp` driven by the MCP SDK's own client over stdio, against the built CLI.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CLI, isolatedEnv, requireBuild, shellDecision } from "./helpers.ts";
+
+beforeAll(requireBuild);
+
+type Elicit = "accept" | "decline" | "none";
+const clients: Client[] = [];
+
+async function connect(
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  elicit: Elicit,
+): Promise<{ client: Client; asked: string[] }> {
+  const client = new Client(
+    { name: "warden-test", version: "1.0.0" },
+    { capabilities: elicit === "none" ? {} : { elicitation: {} } },
+  );
+  const asked: string[] = [];
+  if (elicit !== "none") {
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(String(req.params.message));
+      return elicit === "accept" ? { action: "accept", content: { approve: true } } : { action: "decline" };
+    });
+  }
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, "mcp", "--sandbox=off", "--cwd", workspace, "--timeout", "20"],
+    env: env as Record<string, string>,
+    stderr: "pipe",
+  });
+  await client.connect(transport);
+  clients.push(client);
+  return { client, asked };
+}
+
+afterEach(async () => {
+  while (clients.length) await clients.pop()!.close();
+});
+
+function setup() {
+  const env = isolatedEnv();
+  const workspace = join(env.HOME, "ws");
+  mkdirSync(workspace);
+  return { env, workspace };
+}
+
+const textOf = (r: Awaited<ReturnType<Client["callTool"]>>) =>
+  (r.content as { type: string; text: string }[]).map((c) => c.text).join("\n");
+
+describe("warden mcp", () => {
+  it("lists the four guarded tools with input schemas", async () => {
+    const { env, workspace } = setup();
+    const { client } = await connect(workspace, env, "none");
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "check_command",
+      "read_file",
+      "run_command",
+      "write_file",
+    ]);
+    expect(tools.find((t) => t.name === "run_command")!.inputSchema.required).toEqual(["command"]);
+  });
+
+  it("check_command returns the library's verdict and runs nothing", async () => {
+    const { env, workspace } = setup();
+    const { client } = await connect(workspace, env, "none");
+    const r = await client.callTool({ name: "check_command", arguments: { command: "touch made-by-check" } });
+    expect(r.structuredContent).toMatchObject({
+      decision: shellDecision("touch made-by-check", workspace, env.HOME),
+    });
+    expect(existsSync(join(workspace, "made-by-check"))).toBe(false);
+  });
+
+  it("ask path with elicitation: the user approves, the command runs, output comes back", async () => {
+    const { env, workspace } = setup();
+    const { client, asked } = await connect(workspace, env, "accept");
+    const command = "frobnicate-unknown-tool 2>/dev/null; echo ran > marker.txt; echo hello";
+    const r = await client.callTool({
+      name: "run_command",
+      arguments: { command, description: "testing the ask path" },
+    });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain("testing the ask path");
+    expect(r.isError).toBe(false);
+    expect(textOf(r)).toContain("exit status 0 (unconfined)");
+    expect(textOf(r)).toContain("hello");
+    expect(readFileSync(join(workspace, "marker.txt"), "utf8")).toBe("ran\n");
+  });
+
+  it("ask path: a declined prompt runs nothing", async () => {
+    const { env, workspace } = setup();
+    const { client } = await connect(workspace, env, "decline");
+    const r = await client.callTool({
+      name: "run_command",
+      arguments: { command: "frobnicate-unknown-tool; touch marker" },
+    });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toContain("declined");
+    expect(existsSync(join(workspace, "marker"))).toBe(false);
+  });
+
+  it("ask path without elicitation: not run, the agent is told a human must decide", async () => {
+    const { env, workspace } = setup();
+    const { client } = await connect(workspace, env, "none");
+    const r = await client.callTool({
+      name: "run_command",
+      arguments: { command: "frobnicate-unknown-tool; touch marker" },
+    });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toContain("needs a human decision");
+    expect(existsSync(join(workspace, "marker"))).toBe(false);
+  });
+
+  it("deny path: rm -rf / never runs, whatever the client answers", async () => {
+    const { env, workspace } = setup();
+    const { client } = await connect(workspace, env, "none");
+    const r = await client.callTool({
+      name: "run_command",
+      arguments: { command: "touch marker && rm -rf /" },
+    });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/Warden blocked/);
+    expect(existsSync(join(workspace, "marker"))).toBe(false);
+  });
+
+  it("read_file / write_file go through path permissions; .env is never read unasked", async () => {
+    const { env, workspace } = setup();
+    writeFileSync(join(workspace, ".env"), "API_KEY=sk-test-123456789012345678901234\n");
+    const { client } = await connect(workspace, env, "none");
+    const secret = await client.callTool({ name: "read_file", arguments: { path: ".env" } });
+    expect(secret.isError).toBe(true);
+    expect(textOf(secret)).not.toContain("sk-test");
+
+    const { client: approving } = await connect(workspace, env, "accept");
+    const w = await approving.callTool({
+      name: "write_file",
+      arguments: { path: "out/new.txt", content: "fresh\n" },
+    });
+    expect(textOf(w)).toContain("wrote 6 bytes");
+    expect(readFileSync(join(workspace, "out/new.txt"), "utf8")).toBe("fresh\n");
+    const back = await approving.callTool({ name: "read_file", arguments: { path: "out/new.txt" } });
+    expect(textOf(back)).toBe("fresh\n");
+  });
+});
