@@ -179,7 +179,9 @@ export async function runAgentProcess(): Promise<number> {
     der.fill(0);
   }
   const key = unlockedKey(setup.name, privateKey);
+  // The parent closes its ends of the pipes once the agent is ready: writes after that must not kill it.
   process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
   await serveAgent({
     socketPath: setup.socket,
     key,

@@ -216,15 +216,15 @@ export function decideWithPolicy(
 
     const hit = targetHit(policy, invocationTargets(inv, facts.env));
     if (hit) {
+      // The risk is always raised; `ask`/`deny` set a floor on top, so no action is looser than `raise`.
       const action = policy.production.action;
-      if (action === "raise") {
-        const raised = RAISE[st.risk];
-        if (raised !== st.risk) {
-          reasons.push(`${label}: aimed at production ${hit}: risk ${st.risk} → ${raised}`);
-          st.risk = raised;
-          raise(policy.mapping[raised], false);
-        }
-      } else {
+      const raised = RAISE[st.risk];
+      if (raised !== st.risk) {
+        reasons.push(`${label}: aimed at production ${hit}: risk ${st.risk} → ${raised}`);
+        st.risk = raised;
+        raise(policy.mapping[raised], false);
+      }
+      if (action !== "raise") {
         raise(action, action === "deny");
         reasons.push(`${label}: aimed at production ${hit} → ${action}`);
       }

@@ -253,6 +253,29 @@ const READERS = set(
   "zcat",
 );
 
+/** Programs that only print or inspect names: their arguments are data, not contents read (`echo .env`, `ls ~/.ssh`). */
+const NAME_ONLY = set(
+  "echo",
+  "printf",
+  "ls",
+  "mkdir",
+  "which",
+  "type",
+  "basename",
+  "dirname",
+  "realpath",
+  "readlink",
+  "test",
+  "[",
+  "[[",
+  "du",
+  "command",
+);
+
+/** Search tools whose first operand is a pattern, not a file (unless the pattern comes from -e/-f). */
+const PATTERN_FIRST = set("grep", "egrep", "fgrep", "rg", "ag", "ack");
+const PATTERN_OPTIONS = /^(-e|-f|--regexp|--file)(=|$)|^-[A-Za-z]*[ef]$/;
+
 const EXTRACTORS: Record<string, Extractor> = {
   rm: allPositional("delete", RM_VALUES),
   rmdir: allPositional("delete"),
@@ -330,8 +353,11 @@ const EXTRACTORS: Record<string, Extractor> = {
     const deletes = expr.includes("-delete");
     const acts = expr.some((v) => /^-(exec|execdir|ok|okdir)$/.test(v));
     for (const r of roots) {
-      if (deletes) add("delete", r, "find -delete root");
-      else if (acts) add("write", r, "find -exec root");
+      // Actions apply to what find matches below the root, not to the root itself: judge a child path so
+      // `find . -delete` inside the workspace is workspace work, and `find /etc -delete` is not.
+      const below: Word = { ...r, value: `${r.value.replace(/\/+$/, "")}/\u2026` };
+      if (deletes) add("delete", below, "find -delete root");
+      else if (acts) add("write", below, "find -exec root");
       else add("read", r, "find root");
     }
     for (let j = 0; j < expr.length - 1; j++)
@@ -373,10 +399,13 @@ export function invocationEffects(inv: Invocation, index: number, base?: string)
         : { op, word, invocation: index, role, base },
     );
   };
-  const extractor = inv.program === null ? undefined : EXTRACTORS[inv.program];
+  const extractor =
+    inv.program !== null && Object.hasOwn(EXTRACTORS, inv.program) ? EXTRACTORS[inv.program] : undefined;
   if (extractor) extractor(inv, add);
-  else if (inv.program !== null) {
+  else if (inv.program !== null && !NAME_ONLY.has(inv.program)) {
     const reader = READERS.has(inv.program);
+    let patternPending =
+      PATTERN_FIRST.has(inv.program) && !inv.argv.some((w) => PATTERN_OPTIONS.test(w.value));
     for (const w of inv.argv.slice(1)) {
       const eq = w.value.indexOf("=");
       if (w.value.startsWith("-") && eq !== -1 && !w.dynamic) {
@@ -386,6 +415,10 @@ export function invocationEffects(inv: Invocation, index: number, base?: string)
         continue;
       }
       if (w.value.startsWith("-") && !w.dynamic) continue;
+      if (patternPending) {
+        patternPending = false;
+        continue;
+      }
       if (reader || looksLikePath(w)) add("read", w, `${inv.program} argument`);
     }
   }

@@ -315,8 +315,28 @@ export class Walker {
     const span: [number, number] = [mapOffset(frame, node.pos), mapEnd(frame, node.end)];
     this.checkSkipped(node, ctx);
     if (words.length === 0) {
-      // Only assignments and redirections: nothing runs, but the shell keeps the variables.
+      // Only assignments and redirections: no program runs, but the shell keeps the variables.
       if (assignments !== undefined) for (const a of assignments) this.envProgram(a, span, undefined);
+      // A bare redirection (`> /etc/passwd`) still opens and truncates its target: report it as the null
+      // command `:` with those redirections, which is exactly what the shell does.
+      if (redirects.length > 0)
+        this.emit(
+          [
+            {
+              word: { value: ":", dynamic: false, text: "" },
+              pos: node.pos,
+              end: node.pos,
+              parent: frame,
+              node: undefined,
+            },
+          ],
+          ctx,
+          NO_ASSIGNMENTS,
+          assignments,
+          redirects,
+          input,
+          span,
+        );
       return;
     }
     const idx = this.emit(words, ctx, assignments ?? NO_ASSIGNMENTS, assignments, redirects, input, span);

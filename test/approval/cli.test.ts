@@ -12,7 +12,15 @@ import {
   resolveSigner,
   signDecision,
 } from "../../src/approval/index.ts";
-import { askVerdict, cli, commandRequest, makeKey, type TestEnv, testEnv, writeApprovers } from "./helpers.ts";
+import {
+  askVerdict,
+  cli,
+  commandRequest,
+  makeKey,
+  type TestEnv,
+  testEnv,
+  writeApprovers,
+} from "./helpers.ts";
 
 let t: TestEnv;
 const agents: number[] = [];
@@ -46,8 +54,13 @@ async function waitUntil(cond: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-async function unlock(name: string, extra: string[] = []): Promise<{ pid: number; reused: boolean; expires: number }> {
-  const r = await cli(t, ["unlock", "--name", name, "--json", ...extra], { WARDEN_PASSPHRASE_FILE: t.passFile(`pass-${name}-123`, `p-${name}`) });
+async function unlock(
+  name: string,
+  extra: string[] = [],
+): Promise<{ pid: number; reused: boolean; expires: number }> {
+  const r = await cli(t, ["unlock", "--name", name, "--json", ...extra], {
+    WARDEN_PASSPHRASE_FILE: t.passFile(`pass-${name}-123`, `p-${name}`),
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   const info = JSON.parse(r.stdout) as { pid: number; reused: boolean; expires: number };
@@ -81,7 +94,11 @@ describe("warden keys", () => {
     const human = await cli(t, ["keys", "init", "--name", "dave"], { WARDEN_PASSPHRASE_FILE: pass });
     expect(human.stdout).toMatch(/approvers:\n {2}dave: [A-Za-z0-9+/]{43}=/);
     const show = await cli(t, ["keys", "show", "--name", "carol", "--json"]);
-    expect(JSON.parse(show.stdout)).toMatchObject({ name: "carol", publicKey: out.publicKey, unlocked: false });
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      name: "carol",
+      publicKey: out.publicKey,
+      unlocked: false,
+    });
     const again = await cli(t, ["keys", "init", "--name", "carol"], { WARDEN_PASSPHRASE_FILE: pass });
     expect(again.status).toBe(3);
     expect(again.stderr).toMatch(/already exists/);
@@ -103,7 +120,9 @@ describe("warden keys", () => {
     const oldPub = makeKey(t, "alice");
     const file = join(t.env.WARDEN_STATE_DIR!, "keys", "approver-alice.key");
     const before = readFileSync(file, "utf8");
-    const wrong = await cli(t, ["keys", "rotate", "--name", "alice"], { WARDEN_PASSPHRASE_FILE: t.passFile("not the passphrase") });
+    const wrong = await cli(t, ["keys", "rotate", "--name", "alice"], {
+      WARDEN_PASSPHRASE_FILE: t.passFile("not the passphrase"),
+    });
     expect(wrong.status).toBe(3);
     expect(wrong.stderr).toMatch(/wrong passphrase for key 'alice'/);
     expect(readFileSync(file, "utf8")).toBe(before);
@@ -130,7 +149,9 @@ describe("warden pending / approve / deny with the unlock agent", () => {
 
   it("a wrong passphrase starts no agent and leaves no socket", async () => {
     await setup();
-    const r = await cli(t, ["unlock", "--name", "alice"], { WARDEN_PASSPHRASE_FILE: t.passFile("wrong passphrase") });
+    const r = await cli(t, ["unlock", "--name", "alice"], {
+      WARDEN_PASSPHRASE_FILE: t.passFile("wrong passphrase"),
+    });
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/wrong passphrase/);
     expect(existsSync(agentSocketPath("alice", t.env))).toBe(false);
@@ -149,11 +170,27 @@ describe("warden pending / approve / deny with the unlock agent", () => {
     const pending = await cli(t, ["pending", "--json"]);
     const list = JSON.parse(pending.stdout);
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id, risk: "high", command: req.command, cwd: "/srv/app", approvals: 0, needed: 1 });
+    expect(list[0]).toMatchObject({
+      id,
+      risk: "high",
+      command: req.command,
+      cwd: "/srv/app",
+      approvals: 0,
+      needed: 1,
+    });
     expect(list[0].findings[0].reason).toBe("a test finding");
     expect((await cli(t, ["pending"])).stdout).toContain(`warden approve ${id}`);
 
-    const approve = await cli(t, ["approve", id, "--name", "alice", "--for", "10m", "--reason", "looks right"]);
+    const approve = await cli(t, [
+      "approve",
+      id,
+      "--name",
+      "alice",
+      "--for",
+      "10m",
+      "--reason",
+      "looks right",
+    ]);
     expect(approve.stderr).toBe("");
     expect(approve.stdout).toMatch(/Approved .* for one run/);
     const result = findValidApproval(req, verdict, config, { env: t.env });
@@ -258,7 +295,9 @@ describe("warden pending / approve / deny with the unlock agent", () => {
   it("a key that is not in the policy cannot approve", async () => {
     const { id } = await setup();
     makeKey(t, "mallory");
-    const r = await cli(t, ["approve", id, "--name", "mallory"], { WARDEN_PASSPHRASE_FILE: t.passFile("pass-mallory-123") });
+    const r = await cli(t, ["approve", id, "--name", "mallory"], {
+      WARDEN_PASSPHRASE_FILE: t.passFile("pass-mallory-123"),
+    });
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/not in the policy's approvers list/);
     expect(tokensFor(id)).toEqual([]);

@@ -19,7 +19,9 @@ interface Racer {
 }
 
 function racer(args: string[]): Racer {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   let out = "";
   let readyResolve: () => void;
   const ready = new Promise<void>((r) => {
@@ -50,7 +52,13 @@ describe("concurrency across real processes", () => {
     const verdict = askVerdict("high");
     const { id } = requestApproval(req, verdict, { env: t.env });
     await signDecision(id, "approve", unlockKey("alice", "pass-alice-123", t.env), config, { env: t.env });
-    const results = await race(["consume", t.env.WARDEN_STATE_DIR!, JSON.stringify(req), JSON.stringify(config), JSON.stringify(verdict)]);
+    const results = await race([
+      "consume",
+      t.env.WARDEN_STATE_DIR!,
+      JSON.stringify(req),
+      JSON.stringify(config),
+      JSON.stringify(verdict),
+    ]);
     expect(results.filter((r) => r.startsWith("approved"))).toHaveLength(1);
     const refused = results.filter((r) => r.startsWith("refused"));
     expect(refused).toHaveLength(RACERS - 1);
@@ -58,20 +66,35 @@ describe("concurrency across real processes", () => {
   });
 
   it("concurrent two-person approvals: exactly one retry wins", async () => {
-    const config = { ...defaultApprovalConfig(), approvers: { alice: makeKey(t, "alice"), bob: makeKey(t, "bob") } };
+    const config = {
+      ...defaultApprovalConfig(),
+      approvers: { alice: makeKey(t, "alice"), bob: makeKey(t, "bob") },
+    };
     const req = commandRequest("terraform destroy -auto-approve");
     const verdict = askVerdict("critical");
     const { id } = requestApproval(req, verdict, { env: t.env });
     await signDecision(id, "approve", unlockKey("alice", "pass-alice-123", t.env), config, { env: t.env });
     await signDecision(id, "approve", unlockKey("bob", "pass-bob-123", t.env), config, { env: t.env });
-    const results = await race(["consume", t.env.WARDEN_STATE_DIR!, JSON.stringify(req), JSON.stringify(config), JSON.stringify(verdict)]);
+    const results = await race([
+      "consume",
+      t.env.WARDEN_STATE_DIR!,
+      JSON.stringify(req),
+      JSON.stringify(config),
+      JSON.stringify(verdict),
+    ]);
     expect(results.filter((r) => r.startsWith("approved"))).toHaveLength(1);
   });
 
   it("concurrent requests for the same command file one pending request", async () => {
     const req = commandRequest("helm rollback api 3");
     const verdict = askVerdict("high");
-    const results = await race(["request", t.env.WARDEN_STATE_DIR!, JSON.stringify(req), "{}", JSON.stringify(verdict)]);
+    const results = await race([
+      "request",
+      t.env.WARDEN_STATE_DIR!,
+      JSON.stringify(req),
+      "{}",
+      JSON.stringify(verdict),
+    ]);
     const ids = new Set(results.map((r) => r.split(" ")[0]));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.endsWith(" false"))).toHaveLength(1);

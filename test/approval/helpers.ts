@@ -45,7 +45,11 @@ export function makeKey(t: TestEnv, name: string, passphrase = `pass-${name}-123
   return initKey(name, passphrase, { env: t.env, insecureTestScrypt: TEST_SCRYPT }).publicKey;
 }
 
-export function writeApprovers(t: TestEnv, approvers: Record<string, string>, twoPerson: Risk[] = ["critical"]): void {
+export function writeApprovers(
+  t: TestEnv,
+  approvers: Record<string, string>,
+  twoPerson: Risk[] = ["critical"],
+): void {
   const lines = ["approvers:", ...Object.entries(approvers).map(([n, k]) => `  ${n}: "${k}"`)];
   lines.push("approval:", `  two_person: [${twoPerson.join(", ")}]`);
   writeFileSync(join(t.env.WARDEN_CONFIG_DIR!, "approvers.yaml"), `${lines.join("\n")}\n`);
@@ -66,7 +70,15 @@ export function askVerdict(risk: Risk = "high", policy = POLICY): Verdict {
 }
 
 export function commandRequest(command: string, extra: Partial<CommandRequest> = {}): CommandRequest {
-  return { kind: "command", command, cwd: "/srv/app", user: "alice", env: { AWS_PROFILE: "prod" }, agent: { name: "claude" }, ...extra };
+  return {
+    kind: "command",
+    command,
+    cwd: "/srv/app",
+    user: "alice",
+    env: { AWS_PROFILE: "prod" },
+    agent: { name: "claude" },
+    ...extra,
+  };
 }
 
 export function cli(

@@ -2,6 +2,7 @@ import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rawPublicKey } from "../../src/approval/config.ts";
 import {
   ApprovalError,
   DEFAULT_SCRYPT,
@@ -13,7 +14,6 @@ import {
   unlockKey,
   unprotectPrivateKey,
 } from "../../src/approval/index.ts";
-import { rawPublicKey } from "../../src/approval/config.ts";
 import { makeKey, TEST_SCRYPT, type TestEnv, testEnv } from "./helpers.ts";
 
 let t: TestEnv;
@@ -33,14 +33,23 @@ describe("passphrase-protected keys", () => {
     const key = unlockKey("alice", "correct horse battery", t.env);
     expect(key.publicKey).toBe(pub);
     const sig = key.sign(Buffer.from("hello"));
-    const spki = createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(pub, "base64")]), format: "der", type: "spki" });
+    const spki = createPublicKey({
+      key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(pub, "base64")]),
+      format: "der",
+      type: "spki",
+    });
     expect(verify(null, Buffer.from("hello"), spki, sig)).toBe(true);
   });
 
   it("uses strong scrypt parameters by default and stores them with the ciphertext", () => {
     expect(DEFAULT_SCRYPT.N).toBeGreaterThanOrEqual(2 ** 17);
     const file = initKey("strong", "a strong passphrase", { env: t.env });
-    expect(file.kdf).toMatchObject({ name: "scrypt", N: DEFAULT_SCRYPT.N, r: DEFAULT_SCRYPT.r, p: DEFAULT_SCRYPT.p });
+    expect(file.kdf).toMatchObject({
+      name: "scrypt",
+      N: DEFAULT_SCRYPT.N,
+      r: DEFAULT_SCRYPT.r,
+      p: DEFAULT_SCRYPT.p,
+    });
     expect(unlockKey("strong", "a strong passphrase", t.env).publicKey).toBe(file.publicKey);
   });
 
@@ -72,14 +81,20 @@ describe("passphrase-protected keys", () => {
 
   it("refuses to overwrite an existing key on init, and rejects short passphrases", () => {
     makeKey(t, "alice");
-    expect(() => initKey("alice", "another passphrase", { env: t.env, insecureTestScrypt: TEST_SCRYPT })).toThrow(/already exists/);
-    expect(() => initKey("carol", "short", { env: t.env, insecureTestScrypt: TEST_SCRYPT })).toThrow(/at least 8/);
+    expect(() =>
+      initKey("alice", "another passphrase", { env: t.env, insecureTestScrypt: TEST_SCRYPT }),
+    ).toThrow(/already exists/);
+    expect(() => initKey("carol", "short", { env: t.env, insecureTestScrypt: TEST_SCRYPT })).toThrow(
+      /at least 8/,
+    );
   });
 
   it("rotate with a wrong passphrase leaves the key file untouched; with the right one replaces the key", () => {
     const pub = makeKey(t, "alice", "old passphrase");
     const before = readFileSync(keyPath("alice", t.env), "utf8");
-    expect(() => rotateKey("alice", "not the passphrase", { env: t.env, insecureTestScrypt: TEST_SCRYPT })).toThrow(/wrong passphrase/);
+    expect(() =>
+      rotateKey("alice", "not the passphrase", { env: t.env, insecureTestScrypt: TEST_SCRYPT }),
+    ).toThrow(/wrong passphrase/);
     expect(readFileSync(keyPath("alice", t.env), "utf8")).toBe(before);
     const { previous, current } = rotateKey("alice", "old passphrase", {
       env: t.env,

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AuditEvent } from "../../src/audit/record.ts";
 import {
   type ApprovalConfig,
   approvalNeededMessage,
@@ -13,6 +12,7 @@ import {
   signDecision,
   unlockKey,
 } from "../../src/approval/index.ts";
+import type { AuditEvent } from "../../src/audit/record.ts";
 import { askVerdict, commandRequest, makeKey, type TestEnv, testEnv } from "./helpers.ts";
 
 let t: TestEnv;
@@ -46,17 +46,31 @@ describe("pending approval requests", () => {
     const file = join(approvalsDir(t.env), "requests", `${first.id}.json`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const stored = JSON.parse(readFileSync(file, "utf8"));
-    expect(stored.canonical).toMatchObject({ command: "terraform apply", cwd: "/srv/app", user: "alice", agent: "claude", env: { AWS_PROFILE: "prod" } });
+    expect(stored.canonical).toMatchObject({
+      command: "terraform apply",
+      cwd: "/srv/app",
+      user: "alice",
+      agent: "claude",
+      env: { AWS_PROFILE: "prod" },
+    });
     expect(stored.findings).toHaveLength(1);
     expect(stored.rationale).toBe("deploy the fix");
-    const other = requestApproval(commandRequest("terraform apply", { cwd: "/srv/other" }), askVerdict(), opts());
+    const other = requestApproval(
+      commandRequest("terraform apply", { cwd: "/srv/other" }),
+      askVerdict(),
+      opts(),
+    );
     expect(other.id).not.toBe(first.id);
     expect(readdirSync(join(approvalsDir(t.env), "requests")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });
 
   it("refuses to file a request for a verdict that is not ask", () => {
-    expect(() => requestApproval(commandRequest("ls"), { ...askVerdict(), decision: "deny" }, opts())).toThrow(/only an 'ask'/);
-    expect(() => requestApproval(commandRequest("ls"), { ...askVerdict(), forbidden: true }, opts())).toThrow();
+    expect(() =>
+      requestApproval(commandRequest("ls"), { ...askVerdict(), decision: "deny" }, opts()),
+    ).toThrow(/only an 'ask'/);
+    expect(() =>
+      requestApproval(commandRequest("ls"), { ...askVerdict(), forbidden: true }, opts()),
+    ).toThrow();
   });
 
   it("the retry is refused until approved, allowed once after, and a replay is refused (single use)", async () => {
@@ -141,7 +155,9 @@ describe("pending approval requests", () => {
   it("a key that is not in the policy cannot approve, and its planted tokens are rejected and recorded", async () => {
     const req = commandRequest("rm -rf build");
     const { id } = requestApproval(req, askVerdict(), opts());
-    await expect(signDecision(id, "approve", signer("mallory"), config, opts())).rejects.toThrow(/not in the policy's approvers/);
+    await expect(signDecision(id, "approve", signer("mallory"), config, opts())).rejects.toThrow(
+      /not in the policy's approvers/,
+    );
     // Mallory signs with a config that lists her, and plants the token in the store.
     const lenient = { ...config, approvers: { ...config.approvers, mallory: keys.mallory! } };
     await signDecision(id, "approve", signer("mallory"), lenient, opts());
@@ -161,7 +177,9 @@ describe("pending approval requests", () => {
     expect(r.approved).toBe(false);
     expect(r.rejected.map((x) => x.reason)).toEqual(["bad-signature"]);
     writeFileSync(path, "{not json");
-    expect(findValidApproval(req, askVerdict(), config, opts()).rejected.map((x) => x.reason)).toEqual(["malformed"]);
+    expect(findValidApproval(req, askVerdict(), config, opts()).rejected.map((x) => x.reason)).toEqual([
+      "malformed",
+    ]);
   });
 
   it("an expired approval is refused with that reason", async () => {
@@ -206,7 +224,13 @@ describe("pending approval requests", () => {
   it("tells the agent, in relayable words, the id and that a human must approve", () => {
     const req = commandRequest("terraform apply");
     const { id, expires } = requestApproval(req, askVerdict("critical"), opts());
-    const msg = approvalNeededMessage({ id, request: req, verdict: askVerdict("critical"), twoPerson: true, expires });
+    const msg = approvalNeededMessage({
+      id,
+      request: req,
+      verdict: askVerdict("critical"),
+      twoPerson: true,
+      expires,
+    });
     expect(msg).toContain(`warden approve ${id}`);
     expect(msg).toMatch(/two different approvers/);
     expect(msg).toMatch(/retry exactly the same request/);
