@@ -68,10 +68,22 @@ function classifyInvocation(inv: Invocation, ctx: RuleContext, index: number, is
   const findings: Finding[] = [];
   const packs = packsFor(inv.program);
   for (const pack of packs) findings.push(...pack.classify(inv, ctx, index));
+  // xargs/parallel append the words they read from stdin, but also run the command with none of them
+  // (empty input): judge that form too, so the extra word can never make a target look safer.
+  const last = inv.argv[inv.argv.length - 1];
+  if (inv.argv.length > 1 && last?.dynamic && last.text === "" && stdinFed(inv)) {
+    const bare: Invocation = { ...inv, argv: inv.argv.slice(0, -1) };
+    for (const pack of packs) findings.push(...pack.classify(bare, ctx, index));
+  }
   // A call of a function defined in the same command runs its body, which is classified on its own.
   if (packs.length === 0 && !isFunction) findings.push(...classifyUnknown(inv, ctx, index));
   for (const pack of everywhere) findings.push(...pack.classify(inv, ctx, index));
   return findings;
+}
+
+function stdinFed(inv: Invocation): boolean {
+  const outer = inv.via[inv.via.length - 1];
+  return outer === "xargs" || outer === "parallel";
 }
 
 export function classify(analysis: Analysis, ctx: RuleContext): Finding[] {

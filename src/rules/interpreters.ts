@@ -608,7 +608,13 @@ function shell(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const v = w.value;
-    if (v === "--" || v === "-") break;
+    if (v === "--") {
+      // After `--` the next word is a script file, even one named `-c`.
+      const next = words[i + 1];
+      if (next) return check ? [] : script(ctx, index, next, "shell");
+      break;
+    }
+    if (v === "-") break;
     if (/^--(version|help)$/.test(v)) return [];
     if (v === "-o" || v === "+o" || v === "-O" || v === "+O" || v === "--rcfile" || v === "--init-file") {
       if (v === "--rcfile" || v === "--init-file")

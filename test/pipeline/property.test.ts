@@ -13,14 +13,17 @@ function singleQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-// Each wrapper runs X (or X's first command) where X would have run.
-const WRAPPERS: [string, (x: string) => string][] = [
+// Each wrapper runs X (or X's first command) where X would have run. `env`, `timeout` and `xargs` take a program,
+// not shell syntax: `timeout 5 A=1 cmd` runs a program literally named `A=1`, so commands that start with an
+// assignment or are not a plain command are left out for those two.
+const PLAIN_COMMAND = /^(?![A-Za-z_][A-Za-z0-9_]*=)[^;&|(){}<>\n]*$/;
+const WRAPPERS: [string, (x: string) => string, RegExp?][] = [
   ["bash -c", (x) => `bash -c ${singleQuote(x)}`],
   ["sh -c", (x) => `sh -c ${singleQuote(x)}`],
   ["sudo", (x) => `sudo ${x}`],
-  ["env A=1", (x) => `env A=1 ${x}`],
-  ["timeout 5", (x) => `timeout 5 ${x}`],
-  ["xargs", (x) => `xargs ${x}`],
+  ["env A=1", (x) => `env A=1 ${x}`, PLAIN_COMMAND],
+  ["timeout 5", (x) => `timeout 5 ${x}`, PLAIN_COMMAND],
+  ["xargs", (x) => `xargs ${x}`, PLAIN_COMMAND],
   ["$(…)", (x) => `echo $(${x})`],
   ["true &&", (x) => `true && ${x}`],
   ["; true", (x) => `${x}; true`],
@@ -54,10 +57,11 @@ describe("pipeline properties", () => {
     );
   });
 
-  for (const [name, wrap] of WRAPPERS) {
+  for (const [name, wrap, applies] of WRAPPERS) {
+    const inputs = applies ? commands.filter((c) => applies.test(c)) : commands;
     it(`wrapping in ${name} never lowers the risk`, () => {
       fc.assert(
-        fc.property(fc.constantFrom(...commands), (x) => {
+        fc.property(fc.constantFrom(...inputs), (x) => {
           const inner = evaluateInCorpusContext(x).verdict;
           const outer = evaluateInCorpusContext(wrap(x)).verdict;
           expect(riskRank(outer.risk), `${wrap(x)} (${outer.risk}) vs ${x} (${inner.risk})`).toBeGreaterThanOrEqual(
