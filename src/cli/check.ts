@@ -1,7 +1,7 @@
 // `warden check`: classify a command (or a batch of them) and print the verdict.
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { evaluate } from "../index.ts";
+import { evaluate, type LoadedPolicy, loadPolicy, PolicyError } from "../index.ts";
 import type { CommandRequest, Decision } from "../types.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { formatVerdict, terminalStyle } from "./format.ts";
@@ -16,6 +16,7 @@ With --batch, reads one {"command": "...", "cwd"?: "..."} per line and prints on
 const DECISION_EXIT: Record<Decision, number> = { allow: EXIT.allow, ask: EXIT.ask, deny: EXIT.deny };
 
 interface CheckOptions {
+  policy: LoadedPolicy;
   json: boolean;
   policyFile: string | undefined;
   profile: string | undefined;
@@ -27,7 +28,7 @@ function request(command: string, cwd: string): CommandRequest {
 }
 
 function checkOne(command: string, opts: CheckOptions): number {
-  const { analysis, verdict } = evaluate(request(command, opts.cwd));
+  const { analysis, verdict } = evaluate(request(command, opts.cwd), { policy: opts.policy, profile: opts.profile });
   if (opts.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
   else {
     const spans = analysis.invocations.map((i) => i.span);
@@ -61,7 +62,7 @@ async function checkBatch(opts: CheckOptions): Promise<number> {
       process.stdout.write(`${JSON.stringify({ error })}\n`);
       continue;
     }
-    const { verdict } = evaluate(request(command, cwd));
+    const { verdict } = evaluate(request(command, cwd), { policy: opts.policy, profile: opts.profile });
     process.stdout.write(
       opts.json ? `${JSON.stringify(verdict)}\n` : `${verdict.decision}\t${verdict.risk}\t${command}\n`,
     );
@@ -82,11 +83,22 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  const cwd = values.cwd ?? process.cwd();
+  let policy: LoadedPolicy;
+  try {
+    policy = await loadPolicy({ cwd, env: process.env, policyFile: values.policy });
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    for (const extra of err.problems.slice(1)) process.stderr.write(`warden: ${extra}\n`);
+    throw new CliError(err.message, EXIT.usage);
+  }
+  for (const w of policy.warnings) process.stderr.write(`warden: warning: ${w}\n`);
   const opts: CheckOptions = {
+    policy,
     json: values.json ?? false,
     policyFile: values.policy,
     profile: values.profile,
-    cwd: values.cwd ?? process.cwd(),
+    cwd,
   };
   if (values.batch) {
     if (positionals.length > 0) throw new CliError("check: --batch reads commands from stdin; give no COMMAND");

@@ -19,6 +19,7 @@ import { packagesPack } from "./packages.ts";
 import { privilegePack } from "./privilege.ts";
 import { redirectPack } from "./redirect.ts";
 import { secretsPack } from "./secrets.ts";
+import { selfPack } from "./self.ts";
 
 export const PACKS: readonly RulePack[] = [
   filesystemPack,
@@ -35,6 +36,7 @@ export const PACKS: readonly RulePack[] = [
   cloudPack,
   iacPack,
   databasesPack,
+  selfPack,
 ];
 
 const byProgram = new Map<string, RulePack[]>();
