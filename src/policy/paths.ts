@@ -439,7 +439,12 @@ export function analysisEffects(analysis: Analysis): PathEffect[] {
   const out: PathEffect[] = [];
   const bases = new Map<string, string>();
   analysis.invocations.forEach((inv, i) => {
-    const scope = inv.via.join("\u0000");
+    // `builtin cd` / `command cd` change the directory of the list they stand in, like a bare `cd`.
+    const via =
+      inv.program === "cd" && /^(builtin|command)$/.test(inv.via.at(-1) ?? "")
+        ? inv.via.slice(0, -1)
+        : inv.via;
+    const scope = via.join("\u0000");
     const base = bases.get(scope);
     if ((inv.program === "cd" || inv.program === "pushd") && inv.argv.length >= 2) {
       const target = inv.argv.filter((w, j) => j > 0 && !w.value.startsWith("-")).at(-1);

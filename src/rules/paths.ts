@@ -369,7 +369,7 @@ export function judgeDelete(target: Target, ctx: RuleContext, recursive: boolean
   if (temp === "root")
     return {
       tag: "temp",
-      risk: glob || !recursive ? "low" : "medium",
+      risk: recursive ? "medium" : "low",
       what: `${all}the temporary directory ${p}`,
     };
   const sys = systemDir(p);
