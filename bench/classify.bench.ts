@@ -2,10 +2,10 @@
 // `node -e 0`. Targets: ≥ 200k commands/s in-process; cold check ≤ 1.3× node -e 0.
 import { existsSync } from "node:fs";
 import { parse } from "unbash";
+import { analyze, classify, ruleContext } from "../src/index.ts";
 import { evaluateInCorpusContext, verdictCases } from "../test/pipeline/corpus.ts";
 import { peerCases } from "../test/pipeline/peer.ts";
 import { fmt, median, spawnMs, throughput } from "./stats.ts";
-import { analyze, classify, ruleContext } from "../src/index.ts";
 
 const commands = [...verdictCases().map((c) => c.command), ...peerCases().map((c) => c.command)];
 const ctx = { ...ruleContext({ cwd: "/home/agent/project", env: { HOME: "/home/agent" } }) };
@@ -24,9 +24,15 @@ const evaluateRate = throughput(commands.length, () => {
 });
 console.log(`corpus: ${commands.length} commands`);
 console.log(`unbash.parse           ${fmt(parseRate)} commands/s (baseline)`);
-console.log(`analyze                ${fmt(analyzeRate)} commands/s  ratio ${(analyzeRate / parseRate).toFixed(2)}× of parse`);
-console.log(`analyze+classify       ${fmt(classifyRate)} commands/s  ratio ${(classifyRate / parseRate).toFixed(2)}× of parse  (target ≥ 200,000)`);
-console.log(`evaluate (full verdict) ${fmt(evaluateRate)} commands/s  ratio ${(evaluateRate / parseRate).toFixed(2)}× of parse`);
+console.log(
+  `analyze                ${fmt(analyzeRate)} commands/s  ratio ${(analyzeRate / parseRate).toFixed(2)}× of parse`,
+);
+console.log(
+  `analyze+classify       ${fmt(classifyRate)} commands/s  ratio ${(classifyRate / parseRate).toFixed(2)}× of parse  (target ≥ 200,000)`,
+);
+console.log(
+  `evaluate (full verdict) ${fmt(evaluateRate)} commands/s  ratio ${(evaluateRate / parseRate).toFixed(2)}× of parse`,
+);
 
 const cli = "dist/warden.js";
 if (!existsSync(cli)) throw new Error("dist/warden.js missing: run `npm run build` first");
@@ -44,4 +50,6 @@ for (let i = 0; i < N + 3; i++) {
 const nodeMs = median(nodeTimes);
 const checkMs = median(checkTimes);
 console.log(`node -e 0              ${nodeMs.toFixed(1)} ms median of ${N} (baseline)`);
-console.log(`warden check (cold)    ${checkMs.toFixed(1)} ms median of ${N}  ratio ${(checkMs / nodeMs).toFixed(2)}× (target ≤ 1.3×)`);
+console.log(
+  `warden check (cold)    ${checkMs.toFixed(1)} ms median of ${N}  ratio ${(checkMs / nodeMs).toFixed(2)}× (target ≤ 1.3×)`,
+);

@@ -22,7 +22,10 @@ export function throughput(ops: number, fn: () => void, ms = 1500): number {
 /** Median wall time in ms of spawning argv `n` times (interleave callers for fairness). */
 export function spawnMs(argv: string[], input?: string): number {
   const t = performance.now();
-  const r = spawnSync(argv[0]!, argv.slice(1), { input, stdio: [input === undefined ? "ignore" : "pipe", "ignore", "ignore"] });
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    input,
+    stdio: [input === undefined ? "ignore" : "pipe", "ignore", "ignore"],
+  });
   if (r.error) throw r.error;
   return performance.now() - t;
 }

@@ -15,7 +15,9 @@ await build({
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
   // Some dependencies (zod, yaml) are CommonJS-aware; give bundled CJS a require().
-  banner: { js: "import { createRequire as __wardenCreateRequire } from 'node:module'; const require = __wardenCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __wardenCreateRequire } from 'node:module'; const require = __wardenCreateRequire(import.meta.url);",
+  },
   logLevel: "warning",
 });
 chmodSync("dist/warden.js", 0o755);

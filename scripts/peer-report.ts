@@ -18,9 +18,18 @@ for (const c of peerCases()) {
   counts[kind] = (counts[kind] ?? 0) + 1;
   if (onlyUndocumented && doc) continue;
   rows.push(
-    JSON.stringify({ command: c.command, peer: c.expected, warden: w.decision, reason: doc?.reason ?? "", rules: w.rules, note: c.note }),
+    JSON.stringify({
+      command: c.command,
+      peer: c.expected,
+      warden: w.decision,
+      reason: doc?.reason ?? "",
+      rules: w.rules,
+      note: c.note,
+    }),
   );
 }
 const total = peerCases().length;
 console.log(rows.join("\n"));
-console.log(`agree ${agree}/${total} (${((100 * agree) / total).toFixed(1)}%); disagreements by kind: ${JSON.stringify(counts)}`);
+console.log(
+  `agree ${agree}/${total} (${((100 * agree) / total).toFixed(1)}%); disagreements by kind: ${JSON.stringify(counts)}`,
+);

@@ -28,7 +28,10 @@ function request(command: string, cwd: string): CommandRequest {
 }
 
 function checkOne(command: string, opts: CheckOptions): number {
-  const { analysis, verdict } = evaluate(request(command, opts.cwd), { policy: opts.policy, profile: opts.profile });
+  const { analysis, verdict } = evaluate(request(command, opts.cwd), {
+    policy: opts.policy,
+    profile: opts.profile,
+  });
   if (opts.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
   else {
     const spans = analysis.invocations.map((i) => i.span);
@@ -101,10 +104,12 @@ export async function run(argv: string[]): Promise<number> {
     cwd,
   };
   if (values.batch) {
-    if (positionals.length > 0) throw new CliError("check: --batch reads commands from stdin; give no COMMAND");
+    if (positionals.length > 0)
+      throw new CliError("check: --batch reads commands from stdin; give no COMMAND");
     return checkBatch(opts);
   }
-  if (positionals.length === 0) throw new CliError("check: no command given (usage: warden check -- COMMAND...)");
+  if (positionals.length === 0)
+    throw new CliError("check: no command given (usage: warden check -- COMMAND...)");
   // Several words are joined as a shell would see `"$*"`; a single word is the command string itself.
   return checkOne(positionals.join(" "), opts);
 }

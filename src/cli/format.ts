@@ -31,7 +31,10 @@ function highlight(style: Style, source: string, span: [number, number]): string
   return [line, `${" ".repeat(from)}${"^".repeat(Math.max(1, to - from))}`];
 }
 
-export function findingSpan(finding: Finding, spans: readonly [number, number][]): [number, number] | undefined {
+export function findingSpan(
+  finding: Finding,
+  spans: readonly [number, number][],
+): [number, number] | undefined {
   if (finding.span) return finding.span;
   if (finding.invocation !== undefined) return spans[finding.invocation];
   return undefined;
@@ -46,12 +49,15 @@ export function formatVerdict(
   const out: string[] = [];
   const decision = paint(style, DECISION_COLOR[verdict.decision], verdict.decision.toUpperCase());
   const risk = paint(style, RISK_COLOR[verdict.risk], verdict.risk);
-  out.push(`${decision}  risk ${risk}${verdict.forbidden ? "  (forbidden)" : ""}${verdict.yolo ? "  (YOLO)" : ""}`);
+  out.push(
+    `${decision}  risk ${risk}${verdict.forbidden ? "  (forbidden)" : ""}${verdict.yolo ? "  (YOLO)" : ""}`,
+  );
   const shown = verdict.findings.filter((f) => f.risk !== "low" || verdict.risk === "low");
   for (const f of shown) {
     out.push(`  ${paint(style, RISK_COLOR[f.risk], f.risk.padEnd(8))} ${f.reason}  [${f.rule}]`);
     const span = findingSpan(f, spans);
-    if (span && source.length > 0) for (const line of highlight(style, source, span)) out.push(`           ${line}`);
+    if (span && source.length > 0)
+      for (const line of highlight(style, source, span)) out.push(`           ${line}`);
   }
   for (const d of verdict.diagnostics) out.push(`  diagnostic: ${d}`);
   for (const r of verdict.reasons) out.push(`  why: ${r}`);

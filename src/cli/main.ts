@@ -61,7 +61,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`warden: ${err.message}\n`);
       process.exitCode = err.exitCode;
     } else {
-      process.stderr.write(`warden: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `warden: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       // An agent hook that fails with anything but 2 lets the tool call through: fail closed there.
       process.exitCode = process.argv[2] === "hook" ? 2 : EXIT.internal;
     }

@@ -40,9 +40,15 @@ export function verdictCases(): VerdictCase[] {
   return readdirSync(CORPUS_DIR)
     .filter((f) => /^verdicts-.*\.jsonl$/.test(f))
     .sort()
-    .flatMap((file) => readJsonl<Omit<VerdictCase, "file" | "line">>(join(CORPUS_DIR, file)).map((c) => ({ ...c, file })));
+    .flatMap((file) =>
+      readJsonl<Omit<VerdictCase, "file" | "line">>(join(CORPUS_DIR, file)).map((c) => ({ ...c, file })),
+    );
 }
 
-export function evaluateInCorpusContext(command: string, cwd = CORPUS_CWD, env: Record<string, string> = {}): Evaluation {
+export function evaluateInCorpusContext(
+  command: string,
+  cwd = CORPUS_CWD,
+  env: Record<string, string> = {},
+): Evaluation {
   return evaluate({ kind: "command", command, cwd, env: { HOME: CORPUS_HOME, USER: "agent", ...env } });
 }

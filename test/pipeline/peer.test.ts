@@ -16,10 +16,14 @@ describe("peer corpus (cc-safety-net)", () => {
       const doc = documented.get(c.command);
       if (w.agrees) {
         // A documented disagreement that no longer happens must be removed from the list.
-        if (doc && doc.peer === c.expected) expect.fail(`documented disagreement no longer holds: ${doc.reason}`);
+        if (doc && doc.peer === c.expected)
+          expect.fail(`documented disagreement no longer holds: ${doc.reason}`);
         return;
       }
-      expect(doc, `undocumented disagreement: peer ${c.expected}, warden ${w.decision} (${w.rules.join(", ")}) — ${c.note}`).toBeDefined();
+      expect(
+        doc,
+        `undocumented disagreement: peer ${c.expected}, warden ${w.decision} (${w.rules.join(", ")}) — ${c.note}`,
+      ).toBeDefined();
       expect(doc!.warden).toBe(w.decision);
       expect(doc!.reason.length).toBeGreaterThan(10);
     });

@@ -28,7 +28,11 @@ export function documentedDisagreements(): Map<string, Disagreement> {
 }
 
 /** Warden "agrees" when it blocks (ask or deny) what the peer blocks and allows what the peer allows. */
-export function wardenOn(c: PeerCase): { decision: "allow" | "ask" | "deny"; agrees: boolean; rules: string[] } {
+export function wardenOn(c: PeerCase): {
+  decision: "allow" | "ask" | "deny";
+  agrees: boolean;
+  rules: string[];
+} {
   const { verdict } = evaluateInCorpusContext(c.command);
   const blocked = verdict.decision !== "allow";
   return {

@@ -5,9 +5,9 @@ import { riskRank } from "../../src/types.ts";
 import { evaluateInCorpusContext, verdictCases } from "./corpus.ts";
 import { peerCases } from "./peer.ts";
 
-const commands = [...new Set([...verdictCases().map((c) => c.command), ...peerCases().map((c) => c.command)])].filter(
-  (c) => c.trim() !== "" && !c.includes("\n"),
-);
+const commands = [
+  ...new Set([...verdictCases().map((c) => c.command), ...peerCases().map((c) => c.command)]),
+].filter((c) => c.trim() !== "" && !c.includes("\n"));
 
 function singleQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
@@ -36,17 +36,42 @@ const WRAPPERS: [string, (x: string) => string, RegExp?][] = [
 describe("pipeline properties", () => {
   it("never throws on arbitrary strings, and a parse error never yields allow", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "binary", maxLength: 200 })), (s) => {
-        const { verdict } = evaluateInCorpusContext(s);
-        if (verdict.parse === "error") expect(verdict.decision).not.toBe("allow");
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "binary", maxLength: 200 })),
+        (s) => {
+          const { verdict } = evaluateInCorpusContext(s);
+          if (verdict.parse === "error") expect(verdict.decision).not.toBe("allow");
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it("never throws on shell-ish strings built from metacharacters", () => {
     const token = fc.constantFrom(
-      "rm", "-rf", "/", "'", '"', "$(", ")", "`", "|", "&&", ";", "<<EOF", "EOF", "\n", "{", "}", "(", "$x", "*", "\\", "bash -c", "eval", " ",
+      "rm",
+      "-rf",
+      "/",
+      "'",
+      '"',
+      "$(",
+      ")",
+      "`",
+      "|",
+      "&&",
+      ";",
+      "<<EOF",
+      "EOF",
+      "\n",
+      "{",
+      "}",
+      "(",
+      "$x",
+      "*",
+      "\\",
+      "bash -c",
+      "eval",
+      " ",
     );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 30 }), (tokens) => {
@@ -64,9 +89,10 @@ describe("pipeline properties", () => {
         fc.property(fc.constantFrom(...inputs), (x) => {
           const inner = evaluateInCorpusContext(x).verdict;
           const outer = evaluateInCorpusContext(wrap(x)).verdict;
-          expect(riskRank(outer.risk), `${wrap(x)} (${outer.risk}) vs ${x} (${inner.risk})`).toBeGreaterThanOrEqual(
-            riskRank(inner.risk),
-          );
+          expect(
+            riskRank(outer.risk),
+            `${wrap(x)} (${outer.risk}) vs ${x} (${inner.risk})`,
+          ).toBeGreaterThanOrEqual(riskRank(inner.risk));
         }),
         { numRuns: 300 },
       );
