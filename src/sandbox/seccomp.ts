@@ -1,0 +1,90 @@
+// Classic-BPF seccomp filter handed to bwrap with `--seccomp FD`:
+//   - socket(AF_UNIX, …)                         → EPERM (no talking to host daemons: docker.sock, systemd, …)
+//   - io_uring_setup / io_uring_enter / _register → EPERM (io_uring bypasses seccomp for the operations it runs)
+//   - x32 system calls on x86_64                  → EPERM (another way to reach socket())
+//   - any architecture other than the native one → kill the process (e.g. i386 socketcall() via int 0x80)
+// Everything else is allowed. Supported: x86_64 and aarch64; elsewhere seccompProgram() returns null.
+import { endianness } from "node:os";
+
+const BPF_LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
+const BPF_JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+const BPF_JGE_K = 0x35; // BPF_JMP | BPF_JGE | BPF_K
+const BPF_RET_K = 0x06; // BPF_RET | BPF_K
+
+const SECCOMP_RET_KILL_PROCESS = 0x80000000;
+const SECCOMP_RET_ERRNO = 0x00050000;
+const SECCOMP_RET_ALLOW = 0x7fff0000;
+const EPERM = 1;
+const AF_UNIX = 1;
+
+// struct seccomp_data { int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]; }
+const OFF_NR = 0;
+const OFF_ARCH = 4;
+const OFF_ARG0_LO = 16; // little-endian: low 32 bits of args[0]
+
+interface ArchInfo {
+  audit: number;
+  socket: number;
+  x32: boolean;
+}
+
+const ARCHES: Record<string, ArchInfo> = {
+  x64: { audit: 0xc000003e, socket: 41, x32: true },
+  arm64: { audit: 0xc00000b7, socket: 198, x32: false },
+};
+const IO_URING = [425, 426, 427]; // io_uring_setup, io_uring_enter, io_uring_register (same on both)
+
+type Insn = [code: number, jt: number, jf: number, k: number];
+
+/** The filter as instructions, for inspection and tests. */
+export function seccompInstructions(arch: string = process.arch): Insn[] | null {
+  const a = ARCHES[arch];
+  if (a === undefined) return null;
+  const deny = SECCOMP_RET_ERRNO | EPERM;
+  const prog: Insn[] = [
+    [BPF_LD_W_ABS, 0, 0, OFF_ARCH],
+    [BPF_JEQ_K, 1, 0, a.audit],
+    [BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS],
+    [BPF_LD_W_ABS, 0, 0, OFF_NR],
+  ];
+  // Tail (built last, jumps computed relative to it): [socket check] [deny] [allow]
+  const body: Insn[] = [];
+  if (a.x32) body.push([BPF_JGE_K, 0, 0, 0x40000000]); // jt patched below → deny
+  for (const nr of IO_URING) body.push([BPF_JEQ_K, 0, 0, nr]); // jt → deny
+  body.push([BPF_JEQ_K, 0, 0, a.socket]); // jt → socket arg check, jf → allow
+  // Layout after body: [0] ld arg0, [1] jeq AF_UNIX → deny else allow, [2] ret allow, [3] ret deny
+  const tail: Insn[] = [
+    [BPF_LD_W_ABS, 0, 0, OFF_ARG0_LO],
+    [BPF_JEQ_K, 1, 0, AF_UNIX],
+    [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW],
+    [BPF_RET_K, 0, 0, deny],
+  ];
+  const n = body.length;
+  body.forEach((insn, i) => {
+    const toTail = n - 1 - i; // instructions between this one and tail[0]
+    if (i === n - 1) {
+      insn[1] = 0; // socket → tail[0]
+      insn[2] = toTail + 2; // → allow
+    } else {
+      insn[1] = toTail + 3; // → deny
+      insn[2] = 0;
+    }
+  });
+  return [...prog, ...body, ...tail];
+}
+
+/** The filter as the bytes of a struct sock_filter[] in host byte order, or null on unsupported arches. */
+export function seccompProgram(arch: string = process.arch): Buffer | null {
+  const insns = seccompInstructions(arch);
+  if (insns === null) return null;
+  const le = endianness() === "LE";
+  if (!le) return null; // OFF_ARG0_LO assumes little-endian
+  const buf = Buffer.alloc(insns.length * 8);
+  insns.forEach(([code, jt, jf, k], i) => {
+    buf.writeUInt16LE(code, i * 8);
+    buf.writeUInt8(jt, i * 8 + 2);
+    buf.writeUInt8(jf, i * 8 + 3);
+    buf.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  return buf;
+}
