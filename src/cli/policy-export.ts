@@ -25,8 +25,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const [format, ...extra] = positionals;
   if (extra.length > 0) throw new CliError(`policy export: unexpected argument '${extra[0]}'`);
-  const options = { policyFile: values.policy, profile: values.profile };
   const cwd = values.cwd ?? process.cwd();
+  // Export from the policy that is really in force (every layer), never silently from the built-in one.
+  const { preparePipeline } = await import("../integrations/pipeline.ts");
+  const options = await preparePipeline({ policyFile: values.policy, profile: values.profile }, { cwd });
   switch (format) {
     case "claude-settings": {
       const { probePolicy } = await import("../integrations/policy-probes.ts");

@@ -26,7 +26,7 @@ import {
 } from "./hook-io.ts";
 import { absolute, commandTouches, recordOutcome, responseText } from "./outcome.ts";
 import type { PipelineOptions } from "./pipeline.ts";
-import { flushRecords, record } from "./pipeline.ts";
+import { flushRecords, preparePipeline, record } from "./pipeline.ts";
 import { SessionFiles } from "./session-files.ts";
 
 export const AGENT = "claude-code";
@@ -236,7 +236,13 @@ export function sessionEnd(input: ClaudeHookInput, opts: ClaudeHookOptions = {})
 /** The whole hook: stdin text in, the answer out, recorded before it is given. Never throws. */
 export async function handleClaudeHook(text: string, opts: ClaudeHookOptions = {}): Promise<HookResult> {
   try {
-    const result = dispatch(parseClaudeInput(text), opts);
+    const input = parseClaudeInput(text);
+    // Only a decision needs the policy and the approval config; the other events stay lean.
+    const options =
+      input.hook_event_name === "PreToolUse"
+        ? await preparePipeline(opts, { cwd: input.cwd, env: opts.env ?? process.env })
+        : opts;
+    const result = dispatch(input, options);
     await flushRecords(opts.env);
     return result;
   } catch (err) {

@@ -18,7 +18,7 @@ import {
   str,
 } from "./hook-io.ts";
 import { commandTouches, recordOutcome, responseText } from "./outcome.ts";
-import { flushRecords, type PipelineOptions, shellQuote } from "./pipeline.ts";
+import { flushRecords, type PipelineOptions, preparePipeline, shellQuote } from "./pipeline.ts";
 
 export const AGENT = "codex";
 const WHAT = "codex hook";
@@ -111,7 +111,7 @@ function touched(tool: string, input: Json, cwd: string): string[] {
 
 export async function handleCodexHook(text: string, opts: CodexHookOptions = {}): Promise<HookResult> {
   try {
-    const result = decideCodexHook(text, opts);
+    const result = await decideCodexHook(text, opts);
     await flushRecords(opts.env);
     return result;
   } catch (err) {
@@ -119,7 +119,7 @@ export async function handleCodexHook(text: string, opts: CodexHookOptions = {})
   }
 }
 
-function decideCodexHook(text: string, opts: CodexHookOptions): HookResult {
+async function decideCodexHook(text: string, opts: CodexHookOptions): Promise<HookResult> {
   const raw = parseObject(text, WHAT);
   const event = str(raw, "hook_event_name", WHAT);
   const session = str(raw, "session_id", WHAT);
@@ -129,6 +129,7 @@ function decideCodexHook(text: string, opts: CodexHookOptions): HookResult {
   const input = obj(raw, "tool_input", WHAT);
   const env = opts.env ?? process.env;
   if (event === "PreToolUse") {
+    const options = await preparePipeline(opts, { cwd, env });
     const base = requestBase({ cwd, agent: AGENT, session, env });
     return answer(
       guard(codexSubject(tool, input, base), {
@@ -136,7 +137,7 @@ function decideCodexHook(text: string, opts: CodexHookOptions): HookResult {
         session,
         canAsk: opts.ask === "native",
         tool,
-        options: opts,
+        options,
         env,
       }),
     );

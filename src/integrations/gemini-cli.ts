@@ -18,7 +18,7 @@ import {
   str,
 } from "./hook-io.ts";
 import { absolute, commandTouches, recordOutcome, responseText } from "./outcome.ts";
-import { flushRecords, type PipelineOptions } from "./pipeline.ts";
+import { flushRecords, type PipelineOptions, preparePipeline } from "./pipeline.ts";
 
 export const AGENT = "gemini-cli";
 const WHAT = "gemini hook";
@@ -136,7 +136,7 @@ function touched(tool: string, input: Json, cwd: string): string[] {
 
 export async function handleGeminiHook(text: string, opts: GeminiHookOptions = {}): Promise<HookResult> {
   try {
-    const result = decideGeminiHook(text, opts);
+    const result = await decideGeminiHook(text, opts);
     await flushRecords(opts.env);
     return result;
   } catch (err) {
@@ -144,7 +144,7 @@ export async function handleGeminiHook(text: string, opts: GeminiHookOptions = {
   }
 }
 
-function decideGeminiHook(text: string, opts: GeminiHookOptions): HookResult {
+async function decideGeminiHook(text: string, opts: GeminiHookOptions): Promise<HookResult> {
   const raw = parseObject(text, WHAT);
   const event = str(raw, "hook_event_name", WHAT);
   const session = str(raw, "session_id", WHAT);
@@ -154,13 +154,14 @@ function decideGeminiHook(text: string, opts: GeminiHookOptions): HookResult {
   const input = obj(raw, "tool_input", WHAT);
   const env = opts.env ?? process.env;
   if (event === "BeforeTool") {
+    const options = await preparePipeline(opts, { cwd, env });
     const base = requestBase({ cwd, agent: AGENT, session, env });
     const outcome = guard(geminiSubject(tool, input, base), {
       agent: AGENT,
       session,
       canAsk: opts.ask === "native",
       tool,
-      options: opts,
+      options,
       env,
     });
     return answer(outcome);

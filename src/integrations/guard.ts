@@ -2,10 +2,12 @@
 // translate their tool calls into `Subject`s and their answers out of `GuardOutcome`s; everything in
 // between is here and in pipeline.ts, so every agent gets the same answer for the same request.
 import { homedir } from "node:os";
+import { approvalNeededMessage } from "../approval/message.ts";
+import { findValidApproval, requestApproval } from "../approval/store.ts";
 import type { Decision, Finding, Request, Risk, Verdict } from "../types.ts";
 import { maxRisk, riskRank } from "../types.ts";
 import { allowReason, askReason, denyReason } from "./messages.ts";
-import { evaluateRequest, findApproval, type PipelineOptions, record, requestApproval } from "./pipeline.ts";
+import { approvalConfigFor, auditSink, evaluateRequest, type PipelineOptions, record } from "./pipeline.ts";
 import { pathEffects, SessionFiles, unseenFinding, unseenTargets } from "./session-files.ts";
 
 /** What a tool call amounts to, once an adapter has read it. */
@@ -131,24 +133,50 @@ function resolve(request: Request, verdict: Verdict, ctx: GuardContext): GuardOu
     return { decision: "allow", reason: allowReason(verdict), request, verdict };
   if (verdict.decision === "deny")
     return { decision: "deny", reason: denyReason({ request, verdict }), request, verdict };
-  const approval = findApproval(request, verdict);
-  if (approval) {
+  if (ctx.canAsk || verdict.forbidden)
+    return ctx.canAsk && !verdict.forbidden
+      ? { decision: "ask", reason: askReason(request, verdict), request, verdict }
+      : { decision: "deny", reason: denyReason({ request, verdict }), request, verdict };
+  return approveOrFile(request, verdict, ctx);
+}
+
+/**
+ * An `ask` nobody can be prompted for: a valid human approval for exactly this request (spent now) allows
+ * it; otherwise a pending approval request is filed and the agent is told its id.
+ */
+export function approveOrFile(
+  request: Request,
+  verdict: Verdict,
+  ctx: Pick<GuardContext, "options" | "env">,
+): GuardOutcome {
+  const config = approvalConfigFor(ctx.options);
+  const store = { ...(ctx.env ? { env: ctx.env } : {}), audit: auditSink };
+  const found = findValidApproval(request, verdict, config, store);
+  if (found.approved) {
+    const by = found.approvers.join(" and ");
     return {
       decision: "allow",
-      reason: `Warden: approved by the user (approval ${approval.id}).`,
+      reason: `Warden: approved by ${by || "a human"} (approval ${found.id ?? "?"}): ${verdict.risk} risk, allowed once.`,
       request,
       verdict,
-      approvedBy: approval.id,
+      ...(found.id ? { approvalId: found.id } : {}),
+      approvedBy: by,
     };
   }
-  if (ctx.canAsk) return { decision: "ask", reason: askReason(request, verdict), request, verdict };
-  const approvalId = requestApproval(request, verdict);
+  const filed = requestApproval(request, verdict, { ...store, ttlMs: config.ttlMs });
   return {
     decision: "deny",
-    reason: denyReason({ request, verdict, approvalId, couldNotAsk: true }),
+    reason: approvalNeededMessage({
+      id: filed.id,
+      request,
+      verdict,
+      twoPerson: config.twoPerson.includes(verdict.risk),
+      ...(found.id ? { refusal: found.reason } : {}),
+      expires: filed.expires,
+    }),
     request,
     verdict,
-    approvalId,
+    approvalId: filed.id,
   };
 }
 

@@ -10,16 +10,16 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { z } from "zod";
 import type { Request } from "../types.ts";
-import { type GuardOutcome, guard, requestBase, type Subject } from "./guard.ts";
-import { decisiveFindings, denyReason } from "./messages.ts";
+import { approveOrFile, type GuardOutcome, guard, requestBase, type Subject } from "./guard.ts";
+import { decisiveFindings } from "./messages.ts";
 import { commandTouches, recordOutcome } from "./outcome.ts";
 import {
   evaluateRequest,
   flushRecords,
   type PipelineOptions,
+  preparePipeline,
   type RunOptions,
   record,
-  requestApproval,
   runCommand,
 } from "./pipeline.ts";
 
@@ -54,7 +54,9 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
   // One stdio connection is one agent session for read-before-delete tracking.
   const session = randomUUID();
   const env = opts.env ?? process.env;
-  const ctx = { agent: AGENT, session, canAsk: true, options: opts, env };
+  /** The policy and approval config, loaded once (on the first tool call) for the server's workspace. */
+  const ready = () => preparePipeline(opts, { cwd: opts.cwd, env });
+  const context = async () => ({ agent: AGENT, session, canAsk: true, options: await ready(), env });
 
   const base = (cwd: string | undefined, rationale?: string) =>
     requestBase({ cwd: cwd ? resolve(opts.cwd, cwd) : opts.cwd, agent: AGENT, session, env, rationale });
@@ -97,8 +99,17 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
       if (approved) return { go: true };
       return { go: false, result: text(`The user declined: ${outcome.reason}`, true) };
     }
-    const approvalId = requestApproval(request, verdict);
-    return { go: false, result: text(denyReason({ request, verdict, approvalId, couldNotAsk: true }), true) };
+    const settled = approveOrFile(request, verdict, { options: await ready(), env });
+    record({
+      type: "request",
+      agent: AGENT,
+      session,
+      request: { ...request, env: undefined },
+      decision: settled.decision,
+      approvalId: settled.approvalId,
+    });
+    if (settled.decision === "allow") return { go: true };
+    return { go: false, result: text(settled.reason, true) };
   }
 
   server.registerTool(
@@ -111,7 +122,7 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
     },
     async ({ command, cwd }) => {
       const request: Request = { ...base(cwd), kind: "command", command };
-      const { verdict } = evaluateRequest(request, opts);
+      const { verdict } = evaluateRequest(request, await ready());
       const summary = {
         decision: verdict.decision,
         risk: verdict.risk,
@@ -143,7 +154,7 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
     },
     async ({ command, cwd, description }) => {
       const request = { ...base(cwd, description), kind: "command" as const, command };
-      const settled = await settle(guard({ kind: "requests", requests: [request] }, ctx));
+      const settled = await settle(guard({ kind: "requests", requests: [request] }, await context()));
       if (!settled.go) return settled.result;
       let result: Awaited<ReturnType<typeof runCommand>>;
       try {
@@ -201,7 +212,7 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
         kind: "requests",
         requests: [{ ...b, kind: "file", op: "read", path: abs, tool: "read_file" }],
       };
-      const settled = await settle(guard(subject, ctx));
+      const settled = await settle(guard(subject, await context()));
       if (!settled.go) return settled.result;
       try {
         const size = statSync(abs).size;
@@ -235,7 +246,7 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
         kind: "requests",
         requests: [{ ...b, kind: "file", op: "write", path: abs, tool: "write_file" }],
       };
-      const settled = await settle(guard(subject, ctx));
+      const settled = await settle(guard(subject, await context()));
       if (!settled.go) return settled.result;
       try {
         mkdirSync(dirname(abs), { recursive: true });
@@ -259,7 +270,10 @@ export async function serveStdio(
   opts: McpServerOptions,
   transport: Transport = new StdioServerTransport(),
 ): Promise<McpServer> {
-  const server = createWardenMcpServer(opts);
+  // A policy or approvers file that does not load stops the server before it serves anything.
+  const server = createWardenMcpServer(
+    await preparePipeline(opts, { cwd: opts.cwd, env: opts.env ?? process.env }),
+  );
   await server.connect(transport);
   return server;
 }

@@ -1,51 +1,97 @@
 // The one place where the integrations call the other stages (policy, approval, audit, sandbox).
-// Several of those stages are still being built; each call below is the seam to wire when they land,
-// so no integration grows rules or state of its own (DESIGN.md §1: "no entry point has its own rules").
+// An entry point calls `preparePipeline` once (policy layers + approval config, cached per process) and
+// passes the options it returns everywhere, so no integration grows rules or state of its own
+// (DESIGN.md §1: "no entry point has its own rules"). The sandbox runner is the seam still to wire.
 
+import { type ApprovalConfig, defaultApprovalConfig, loadApprovalConfig } from "../approval/config.ts";
 import type { AuditEvent } from "../audit/record.ts";
 import { evaluate } from "../index.ts";
-import type { Analysis, CommandRequest, FileRequest, Request, Verdict } from "../types.ts";
+import { blockedPrograms as policyBlockedPrograms } from "../policy/index.ts";
+import { builtinPolicy, type LoadedPolicy, loadPolicy, policyFiles } from "../policy/load.ts";
+import type { Analysis, CommandRequest, Request, Verdict } from "../types.ts";
 
 /** What a user chose on the command line for this integration (mirrors `warden check`). */
 export interface PipelineOptions {
-  policyFile?: string;
-  profile?: string;
+  policyFile?: string | undefined;
+  profile?: string | undefined;
   yolo?: boolean;
   noApproval?: boolean;
+  /** Set by `preparePipeline`: the layered policy and the approval config this run decides with. */
+  prepared?: Prepared;
+}
+
+/** What a run loads once before it decides anything. */
+export interface Prepared {
+  policy: LoadedPolicy;
+  approvals: ApprovalConfig;
+}
+
+const preparedCache = new Map<string, Promise<Prepared>>();
+
+/**
+ * Loads the policy (built-in → user → repository → `--policy FILE`) for `cwd` and the approval config,
+ * once per process, and returns the options carrying them. Throws (PolicyError, ApprovalError) when either
+ * is broken: there is never a fallback to a looser policy. YAML and zod load only when a file exists.
+ */
+export async function preparePipeline<T extends PipelineOptions>(
+  options: T,
+  where: { cwd: string; env?: NodeJS.ProcessEnv | undefined },
+): Promise<T & { prepared: Prepared }> {
+  if (options.prepared) return options as T & { prepared: Prepared };
+  const env = where.env ?? process.env;
+  const files = policyFiles({ cwd: where.cwd, env, policyFile: options.policyFile });
+  const key = JSON.stringify([files, env.WARDEN_CONFIG_DIR, env.XDG_CONFIG_HOME, env.HOME]);
+  let loading = preparedCache.get(key);
+  if (!loading) {
+    loading = (async () => {
+      const [policy, approvals] = await Promise.all([
+        loadPolicy({ cwd: where.cwd, env, policyFile: options.policyFile }),
+        loadApprovalConfig(env),
+      ]);
+      return { policy, approvals };
+    })();
+    preparedCache.set(key, loading);
+    loading.catch(() => preparedCache.delete(key));
+  }
+  return { ...options, prepared: await loading };
+}
+
+/**
+ * The policy for a request. Unprepared options get the built-in policy only when no policy file applies;
+ * otherwise this throws rather than decide under a policy looser than the user's.
+ */
+export function policyFor(
+  request: { cwd: string; env?: Readonly<Record<string, string | undefined>> | undefined },
+  options: PipelineOptions = {},
+): LoadedPolicy {
+  if (options.prepared) return options.prepared.policy;
+  const files = policyFiles({ cwd: request.cwd, env: request.env ?? {}, policyFile: options.policyFile });
+  if (files.user || files.repo || files.file)
+    throw new Error(
+      `internal: the Warden policy (${files.file ?? files.repo ?? files.user}) was not loaded before deciding (preparePipeline)`,
+    );
+  return builtinPolicy();
 }
 
 export interface RequestEvaluation {
   verdict: Verdict;
-  /** The shell analysis, for command requests (file requests have none). */
+  /** The shell analysis; for a file request, the shell command with the same effect it was judged as. */
   analysis?: Analysis;
 }
 
 /**
- * Decides one request. Command requests go straight to `evaluate()`.
- * TODO(policy, issue 3): `evaluate(request, options)` is being extended to take file requests and the
- * options; until then a file request is judged as the shell command with the same effect, which is
- * exactly the equivalence the integrations promise (`Read(.env)` and `cat .env` get the same answer).
+ * Decides one request, command or file operation, under the run's policy and the user's options.
+ * `evaluate()` judges a file request as the shell command with the same effect, so `Read(.env)` and
+ * `cat .env` get the same answer.
  */
-export function evaluateRequest(request: Request, _options: PipelineOptions = {}): RequestEvaluation {
-  if (request.kind === "command") {
-    const { verdict, analysis } = evaluate(request);
-    return { verdict, analysis };
-  }
-  const { verdict } = evaluate(shellEquivalent(request));
-  return { verdict };
-}
-
-const FILE_OP_COMMAND: Record<FileRequest["op"], string> = {
-  read: "cat --",
-  write: "tee --",
-  edit: "tee -a --",
-  delete: "rm --",
-};
-
-/** The shell command with the same effect on the file as a file-tool request. */
-export function shellEquivalent(request: FileRequest): CommandRequest {
-  const { op, path, ...base } = request;
-  return { ...base, kind: "command", command: `${FILE_OP_COMMAND[op]} ${shellQuote(path)}` };
+export function evaluateRequest(request: Request, options: PipelineOptions = {}): RequestEvaluation {
+  const { verdict, analysis } = evaluate(request, {
+    policy: policyFor(request, options),
+    profile: options.profile,
+    ...(options.yolo !== undefined ? { yolo: options.yolo } : {}),
+    ...(options.noApproval !== undefined ? { noApproval: options.noApproval } : {}),
+  });
+  return request.kind === "command" ? { verdict, analysis } : { verdict };
 }
 
 export function shellQuote(text: string): string {
@@ -53,20 +99,14 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/**
- * A human approval recorded for exactly this request under this policy, if there is one.
- * TODO(approval, issue 5): `findValidApproval(...)` from src/approval; nothing is approved until it lands.
- */
-export function findApproval(_request: Request, _verdict: Verdict): { id: string } | undefined {
-  return undefined;
+/** The approval config of the run (no approvers when unprepared: nothing can be approved). */
+export function approvalConfigFor(options: PipelineOptions = {}): ApprovalConfig {
+  return options.prepared?.approvals ?? defaultApprovalConfig();
 }
 
-/**
- * Files a pending approval for a request the agent cannot ask about itself and returns its id.
- * TODO(approval, issue 5): `requestApproval(request, verdict)`; until it lands there is no id to give.
- */
-export function requestApproval(_request: Request, _verdict: Verdict): string | undefined {
-  return undefined;
+/** Where approval events go: the same queue as the integrations' own, written by `flushRecords`. */
+export function auditSink(event: AuditEvent): void {
+  pending.push(event);
 }
 
 /** One event the integrations record (a request and its verdict, or a tool's outcome). */
@@ -154,43 +194,44 @@ export async function flushRecords(env: NodeJS.ProcessEnv = process.env): Promis
 }
 
 /**
- * Programs the policy blocks outright (never run, not even in yolo), for the exporters.
- * TODO(policy, issue 3): `blockedPrograms(policy, …)` from src/policy; none are known until it lands.
+ * Programs the policy blocks outright (never run, not even in yolo), for the exporters: for the user
+ * `who.user` (default: $USER), the profile chosen with --profile, or the one the policy assigns.
  */
-export function blockedPrograms(_options: PipelineOptions = {}): string[] {
-  return [];
+export function blockedPrograms(
+  options: PipelineOptions = {},
+  who: { cwd?: string; env?: NodeJS.ProcessEnv; user?: string; agent?: string } = {},
+): string[] {
+  const env = who.env ?? process.env;
+  const policy = policyFor({ cwd: who.cwd ?? process.cwd(), env }, options);
+  return policyBlockedPrograms(policy, {
+    user: who.user ?? env.USER,
+    agent: who.agent,
+    profile: options.profile,
+  });
 }
 
 /** Acceptance commands a policy declares for `warden verify`. */
 export interface AcceptanceChecks {
+  /** The policy layers they come from. */
   source: string;
   mustFail: string[];
   mustSucceed: string[];
 }
 
-/**
- * The policy's `must_fail:` / `must_succeed:` lists.
- * TODO(policy, issue 3): read them from the loaded, validated policy (the schema must allow the two keys).
- * Until then they are read from the one policy file named with --policy (or the repository's
- * `.warden/policy.yaml`), without layering.
- */
-export async function acceptanceChecks(options: PipelineOptions, cwd: string): Promise<AcceptanceChecks> {
-  const { readFileSync, existsSync } = await import("node:fs");
-  const { join } = await import("node:path");
-  const file = options.policyFile ?? join(cwd, ".warden", "policy.yaml");
-  if (!existsSync(file)) return { source: file, mustFail: [], mustSucceed: [] };
-  // Bundled, yaml's CommonJS build arrives as the default export.
-  const yaml = (await import("yaml")) as typeof import("yaml") & { default?: typeof import("yaml") };
-  const parse = yaml.parse ?? yaml.default!.parse;
-  const doc = parse(readFileSync(file, "utf8")) as Record<string, unknown> | null;
-  const list = (key: string): string[] => {
-    const v = doc?.[key];
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v) || !v.every((x) => typeof x === "string"))
-      throw new Error(`${file}: \`${key}\` must be a list of command strings`);
-    return v as string[];
+/** The loaded policy's `must_fail:` / `must_succeed:` lists (every layer's, in layer order). */
+export async function acceptanceChecks(
+  options: PipelineOptions,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AcceptanceChecks> {
+  const { prepared } = await preparePipeline(options, { cwd, env });
+  const { policy } = prepared;
+  const files = policy.layers.map((l) => l.file).filter((f): f is string => typeof f === "string");
+  return {
+    source: files.length > 0 ? files.join(", ") : "the built-in policy",
+    mustFail: policy.mustFail ?? [],
+    mustSucceed: policy.mustSucceed ?? [],
   };
-  return { source: file, mustFail: list("must_fail"), mustSucceed: list("must_succeed") };
 }
 
 export interface RunOptions {

@@ -5,7 +5,13 @@
 // Commands never run outside the sandbox here: a must_fail command that slipped through must not do harm.
 import type { Decision } from "../types.ts";
 import { decisiveFindings } from "./messages.ts";
-import { type AcceptanceChecks, evaluateRequest, type PipelineOptions, runCommand } from "./pipeline.ts";
+import {
+  type AcceptanceChecks,
+  evaluateRequest,
+  type PipelineOptions,
+  preparePipeline,
+  runCommand,
+} from "./pipeline.ts";
 
 export interface VerifyRow {
   expect: "fail" | "succeed";
@@ -22,13 +28,14 @@ export async function verifyAcceptance(
   opts: { cwd: string; env: Record<string, string>; options: PipelineOptions; timeoutMs: number },
 ): Promise<VerifyRow[]> {
   const rows: VerifyRow[] = [];
+  const options = await preparePipeline(opts.options, { cwd: opts.cwd, env: opts.env });
   const cases = [
     ...checks.mustFail.map((command) => ({ command, expect: "fail" as const })),
     ...checks.mustSucceed.map((command) => ({ command, expect: "succeed" as const })),
   ];
   for (const { command, expect } of cases) {
     const request = { kind: "command" as const, command, cwd: opts.cwd, env: opts.env };
-    const { verdict } = evaluateRequest(request, opts.options);
+    const { verdict } = evaluateRequest(request, options);
     const rule = decisiveFindings(verdict)[0]?.rule ?? "";
     const row: VerifyRow = { expect, command, decision: verdict.decision, ran: false, pass: false, note: "" };
     if (verdict.decision === "deny") {

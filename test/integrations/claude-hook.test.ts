@@ -166,8 +166,8 @@ describe("claude hook: permission modes", () => {
     for (const mode of ["bypassPermissions", "dontAsk", "auto"]) {
       const r = await pre("Bash", { command: askCommand }, mode);
       expectAnswer(r, "deny");
-      expect(claudeAnswer(r.stdout).hookSpecificOutput.permissionDecisionReason).toContain(
-        "needs a human decision",
+      expect(claudeAnswer(r.stdout).hookSpecificOutput.permissionDecisionReason).toMatch(
+        /needs a human's approval.*warden approve [a-z0-9]+/,
       );
     }
   });

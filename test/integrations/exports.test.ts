@@ -10,6 +10,7 @@ import { apparmorProfile, resolveProgram } from "../../src/integrations/export-a
 import { claudeSettings } from "../../src/integrations/export-claude.ts";
 import { codexRules } from "../../src/integrations/export-codex.ts";
 import { geminiPolicy } from "../../src/integrations/export-gemini.ts";
+import { acceptanceChecks, blockedPrograms, preparePipeline } from "../../src/integrations/pipeline.ts";
 import { type Probes, probePolicy } from "../../src/integrations/policy-probes.ts";
 import { formatTable, verifyAcceptance } from "../../src/integrations/verify.ts";
 import { isolatedEnv, runCli } from "./helpers.ts";
@@ -124,5 +125,29 @@ describe("warden verify", () => {
     expect(r.stdout).toMatch(/\d passed, \d failed/);
     writeFileSync(policy, "mapping: {}\n");
     expect(runCli(["verify", "--policy", policy], undefined, env, env.HOME).status).toBe(3);
+  });
+});
+
+describe("the exporters read the loaded policy", () => {
+  it("blocked programs, probes and acceptance commands come from --policy FILE", async () => {
+    const env = isolatedEnv();
+    const cwd = env.HOME;
+    const policy = join(cwd, "policy.yaml");
+    writeFileSync(
+      policy,
+      "forbidden:\n  - program: frobnicate-unknown-tool\nmust_fail:\n  - rm -rf /\nmust_succeed:\n  - ls\n",
+    );
+    const options = await preparePipeline({ policyFile: policy }, { cwd, env });
+    expect(blockedPrograms(options, { cwd, env })).toContain("frobnicate-unknown-tool");
+    expect(blockedPrograms({}, { cwd, env })).not.toContain("frobnicate-unknown-tool");
+    expect(probePolicy(options, cwd, env.HOME).prefixes).toContainEqual(
+      expect.objectContaining({ prefix: ["frobnicate-unknown-tool"], decision: "deny", blocked: true }),
+    );
+    // Unprepared options with a policy file to honour: refuse rather than decide under the built-in policy.
+    expect(() => blockedPrograms({ policyFile: policy }, { cwd, env })).toThrow(/not loaded/);
+    expect(await acceptanceChecks({ policyFile: policy }, cwd, env)).toMatchObject({
+      mustFail: ["rm -rf /"],
+      mustSucceed: ["ls"],
+    });
   });
 });

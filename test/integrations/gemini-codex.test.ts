@@ -63,7 +63,10 @@ describe("gemini hook", () => {
     const ask = JSON.parse(
       (await handleGeminiHook(gemini("run_shell_command", { command: askCommand }), { env })).stdout,
     );
-    expect(ask).toEqual({ decision: "deny", reason: expect.stringContaining("needs a human decision") });
+    expect(ask).toEqual({
+      decision: "deny",
+      reason: expect.stringMatching(/needs a human's approval.*warden approve [a-z0-9]+/),
+    });
   });
 
   it("--ask=native leaves an ask to Gemini's own confirmation (no decision)", async () => {
@@ -120,7 +123,7 @@ describe("codex hook", () => {
     const r = await handleCodexHook(codex("Bash", { command: askCommand }), { env });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("needs a human decision");
+    expect(r.stderr).toMatch(/needs a human's approval.*warden approve [a-z0-9]+/);
     expect(await handleCodexHook(codex("Bash", { command: askCommand }), { env, ask: "native" })).toEqual({
       stdout: "",
       stderr: "",
@@ -167,6 +170,6 @@ describe("codex hook", () => {
     });
     const r = runCli(["hook", "codex"], codex("Bash", { command: askCommand }), env);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("Warden blocked");
+    expect(r.stderr).toContain("Warden did not run this");
   });
 });

@@ -1,6 +1,6 @@
 // The built CLI run as the agents run the hook command: `node dist/warden.js hook AGENT` with the payload
 // on stdin. Also checks that the hook path loads nothing heavy (no MCP SDK, zod or yaml).
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handleClaudeHook } from "../../src/integrations/claude-code.ts";
@@ -60,6 +60,53 @@ describe("warden hook claude (built CLI)", () => {
       response: { stdout: "hi\n", stderr: "", interrupted: false, isImage: false },
     });
     expect(runCli(["hook", "claude"], post, env)).toEqual({ status: 0, stdout: "", stderr: "" });
+  });
+});
+
+describe("an ask the agent cannot put to its user (built CLI)", () => {
+  it("files a pending approval whose id is in the reason, and `warden pending --json` lists it", () => {
+    const env = isolatedEnv();
+    const cwd = env.HOME;
+    const command = "frobnicate-unknown-tool --now";
+    const payload = claudePayload({ tool: "Bash", input: { command }, cwd, mode: "bypassPermissions" });
+    const r = runCli(["hook", "claude"], payload, env);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+    const answer = claudeAnswer(r.stdout).hookSpecificOutput;
+    expect(answer.permissionDecision).toBe("deny");
+    const id = /warden approve ([a-z0-9]+)/.exec(answer.permissionDecisionReason)?.[1];
+    expect(id, answer.permissionDecisionReason).toBeDefined();
+
+    const pending = runCli(["pending", "--json"], undefined, env);
+    expect(pending.status, pending.stderr).toBe(0);
+    const list = JSON.parse(pending.stdout) as { id: string; command?: string; cwd?: string }[];
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id, command });
+
+    // The same request again is the same pending approval, not a second one.
+    const again = claudeAnswer(runCli(["hook", "claude"], payload, env).stdout).hookSpecificOutput;
+    expect(again.permissionDecisionReason).toContain(`warden approve ${id}`);
+    expect(JSON.parse(runCli(["pending", "--json"], undefined, env).stdout)).toHaveLength(1);
+  });
+});
+
+describe("--policy FILE reaches the decision (built CLI)", () => {
+  it("a program the policy forbids is denied, not asked, and cannot be approved", () => {
+    const env = isolatedEnv();
+    const cwd = env.HOME;
+    const policy = join(cwd, "policy.yaml");
+    writeFileSync(policy, "forbidden:\n  - program: frobnicate-unknown-tool\n    reason: not on this host\n");
+    const payload = claudePayload({ tool: "Bash", input: { command: "frobnicate-unknown-tool --now" }, cwd });
+    expect(
+      claudeAnswer(runCli(["hook", "claude"], payload, env).stdout).hookSpecificOutput.permissionDecision,
+    ).toBe("ask");
+    const r = runCli(["hook", "claude", "--policy", policy], payload, env);
+    const answer = claudeAnswer(r.stdout).hookSpecificOutput;
+    expect(answer.permissionDecision).toBe("deny");
+    expect(answer.permissionDecisionReason).toContain("cannot be approved");
+    // A broken policy blocks (exit 2), never falls back to a looser one.
+    writeFileSync(policy, "forbidden: [\n");
+    expect(runCli(["hook", "claude", "--policy", policy], payload, env).status).toBe(2);
   });
 });
 

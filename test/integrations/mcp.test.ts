@@ -113,7 +113,7 @@ describe("warden mcp", () => {
       arguments: { command: "frobnicate-unknown-tool; touch marker" },
     });
     expect(r.isError).toBe(true);
-    expect(textOf(r)).toContain("needs a human decision");
+    expect(textOf(r)).toMatch(/needs a human's approval.*warden approve [a-z0-9]+/);
     expect(existsSync(join(workspace, "marker"))).toBe(false);
   });
 
