@@ -1,0 +1,98 @@
+// `warden exec`: run one command through the whole pipeline (argument parsing only; the logic is src/sandbox/exec.ts).
+import { parseArgs } from "node:util";
+import { type LoadedPolicy, loadPolicy, PolicyError } from "../index.ts";
+import { EXEC_EXIT, execute, terminalPrompt } from "../sandbox/exec.ts";
+import { CliError } from "./errors.ts";
+
+const HELP = `usage: warden exec [--yolo] [--no-approval] [--sandbox=auto|on|off] [--timeout S] [--net]
+                   [--policy FILE] [--profile NAME] [--cwd DIR] -- PROGRAM ARGS...
+       warden exec [options] -c 'shell string'        (runs it with bash -c after analysing it as a whole)
+
+Exit status: the command's own; 125 Warden could not run or record it; 126 denied or not approved.`;
+
+/** Quotes argv so the analysed string means exactly what will run. */
+function shellQuote(argv: string[]): string {
+  return argv
+    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`))
+    .join(" ");
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    throw new CliError(`exec: ${(err as Error).message}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const sandbox = values.sandbox ?? "auto";
+  if (sandbox !== "auto" && sandbox !== "on" && sandbox !== "off")
+    throw new CliError(`exec: --sandbox must be auto, on or off (got '${sandbox}')`);
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    const s = Number(values.timeout);
+    if (!Number.isFinite(s) || s <= 0)
+      throw new CliError(`exec: --timeout takes seconds > 0 (got '${values.timeout}')`);
+    timeoutMs = Math.round(s * 1000);
+  }
+  let command: string;
+  let runArgv: string[];
+  if (values.c !== undefined) {
+    if (positionals.length > 0)
+      throw new CliError("exec: give either -c 'string' or -- PROGRAM ARGS, not both");
+    command = values.c;
+    runArgv = ["bash", "-c", values.c];
+  } else {
+    if (positionals.length === 0)
+      throw new CliError("exec: no command given (usage: warden exec -- PROGRAM ARGS...)");
+    command = shellQuote(positionals);
+    runArgv = positionals;
+  }
+  const cwd = values.cwd ?? process.cwd();
+  let policy: LoadedPolicy;
+  try {
+    policy = await loadPolicy({ cwd, env: process.env, policyFile: values.policy });
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(err.message, EXEC_EXIT.wardenError);
+    throw err;
+  }
+  return execute({
+    command,
+    argv: runArgv,
+    cwd,
+    policy,
+    profile: values.profile,
+    yolo: values.yolo ?? false,
+    noApproval: values["no-approval"] ?? false,
+    sandbox,
+    net: values.net ?? false,
+    timeoutMs,
+    env: process.env,
+    say: (line) => process.stderr.write(`${line}\n`),
+    prompt: values["no-approval"] ? undefined : terminalPrompt(),
+  });
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      yolo: { type: "boolean" },
+      "no-approval": { type: "boolean" },
+      sandbox: { type: "string" },
+      timeout: { type: "string" },
+      net: { type: "boolean" },
+      policy: { type: "string" },
+      profile: { type: "string" },
+      cwd: { type: "string" },
+      c: { type: "string", short: "c" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
