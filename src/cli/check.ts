@@ -1,8 +1,8 @@
 // `warden check`: classify a command (or a batch of them) and print the verdict.
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
-import { evaluate, type LoadedPolicy, loadPolicy, PolicyError } from "../index.ts";
+import { evaluate, type LoadedPolicy } from "../index.ts";
 import type { CommandRequest, Decision } from "../types.ts";
+import { loadCliPolicy, parseCli } from "./args.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { formatVerdict, terminalStyle } from "./format.ts";
 
@@ -75,27 +75,19 @@ async function checkBatch(opts: CheckOptions): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    throw new CliError(`check: ${(err as Error).message}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCli("check", argv, {
+    json: { type: "boolean" },
+    batch: { type: "boolean" },
+    policy: { type: "string" },
+    cwd: { type: "string" },
+    profile: { type: "string" },
+  });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
   const cwd = values.cwd ?? process.cwd();
-  let policy: LoadedPolicy;
-  try {
-    policy = await loadPolicy({ cwd, env: process.env, policyFile: values.policy });
-  } catch (err) {
-    if (!(err instanceof PolicyError)) throw err;
-    for (const extra of err.problems.slice(1)) process.stderr.write(`warden: ${extra}\n`);
-    throw new CliError(err.message, EXIT.usage);
-  }
-  for (const w of policy.warnings) process.stderr.write(`warden: warning: ${w}\n`);
+  const policy = await loadCliPolicy(cwd, values.policy);
   const opts: CheckOptions = {
     policy,
     json: values.json ?? false,
@@ -112,20 +104,4 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError("check: no command given (usage: warden check -- COMMAND...)");
   // Several words are joined as a shell would see `"$*"`; a single word is the command string itself.
   return checkOne(positionals.join(" "), opts);
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: "boolean" },
-      batch: { type: "boolean" },
-      policy: { type: "string" },
-      cwd: { type: "string" },
-      profile: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,7 +1,6 @@
 // `warden exec`: run one command through the whole pipeline (argument parsing only; the logic is src/sandbox/exec.ts).
-import { parseArgs } from "node:util";
-import { type LoadedPolicy, loadPolicy, PolicyError } from "../index.ts";
 import { EXEC_EXIT, execute, terminalPrompt } from "../sandbox/exec.ts";
+import { loadCliPolicy, parseCli } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 const HELP = `usage: warden exec [--yolo] [--no-approval] [--sandbox=auto|on|off] [--timeout S] [--net]
@@ -18,13 +17,17 @@ function shellQuote(argv: string[]): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    throw new CliError(`exec: ${(err as Error).message}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCli("exec", argv, {
+    yolo: { type: "boolean" },
+    "no-approval": { type: "boolean" },
+    sandbox: { type: "string" },
+    timeout: { type: "string" },
+    net: { type: "boolean" },
+    policy: { type: "string" },
+    profile: { type: "string" },
+    cwd: { type: "string" },
+    c: { type: "string", short: "c" },
+  });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -53,13 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     runArgv = positionals;
   }
   const cwd = values.cwd ?? process.cwd();
-  let policy: LoadedPolicy;
-  try {
-    policy = await loadPolicy({ cwd, env: process.env, policyFile: values.policy });
-  } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(err.message, EXEC_EXIT.wardenError);
-    throw err;
-  }
+  const policy = await loadCliPolicy(cwd, values.policy, EXEC_EXIT.wardenError);
   return execute({
     command,
     argv: runArgv,
@@ -74,25 +71,5 @@ export async function run(argv: string[]): Promise<number> {
     env: process.env,
     say: (line) => process.stderr.write(`${line}\n`),
     prompt: values["no-approval"] ? undefined : terminalPrompt(),
-  });
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      yolo: { type: "boolean" },
-      "no-approval": { type: "boolean" },
-      sandbox: { type: "string" },
-      timeout: { type: "string" },
-      net: { type: "boolean" },
-      policy: { type: "string" },
-      profile: { type: "string" },
-      cwd: { type: "string" },
-      c: { type: "string", short: "c" },
-      help: { type: "boolean", short: "h" },
-    },
   });
 }

@@ -1,6 +1,6 @@
 // `warden install|uninstall claude|gemini|codex [--user|--project|--local] [--dry-run]`. Arguments only;
 // the merge logic is in src/integrations/install.ts.
-import { parseArgs } from "node:util";
+import { parseCli } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 const HELP = `usage: warden install claude|gemini|codex [--user|--project|--local] [--dry-run] [--command CMD]
@@ -25,13 +25,13 @@ export function runUninstall(argv: string[]): Promise<number> {
 }
 
 async function main(action: Action, argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    throw new CliError(`${action}: ${(err as Error).message}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCli(action, argv, {
+    user: { type: "boolean" },
+    project: { type: "boolean" },
+    local: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    command: { type: "string" },
+  });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -95,20 +95,4 @@ async function main(action: Action, argv: string[]): Promise<number> {
     }
   }
   return 0;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      user: { type: "boolean" },
-      project: { type: "boolean" },
-      local: { type: "boolean" },
-      "dry-run": { type: "boolean" },
-      command: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

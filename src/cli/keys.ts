@@ -1,5 +1,4 @@
 // `warden keys init|show|rotate`: the approver's passphrase-protected Ed25519 key.
-import { parseArgs } from "node:util";
 import {
   ApprovalError,
   agentInfo,
@@ -15,6 +14,7 @@ import {
   readPassphrase,
   rotateKey,
 } from "../approval/index.ts";
+import { parseCli } from "./args.ts";
 import { CliError, EXIT } from "./errors.ts";
 
 const HELP = `usage: warden keys init [--name NAME] [--json]
@@ -56,17 +56,11 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return sub === undefined ? EXIT.usage : 0;
   }
-  let values: { name?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: { name: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliError(`keys ${sub}: ${(err as Error).message}`);
-  }
+  const { values, positionals } = parseCli(`keys ${sub}`, rest, {
+    name: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (positionals.length > 0) throw new CliError(`keys ${sub}: unexpected argument '${positionals[0]}'`);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;

@@ -12,7 +12,7 @@ import { z } from "zod";
 import type { Request } from "../types.ts";
 import { approveOrFile, type GuardOutcome, guard, requestBase, type Subject } from "./guard.ts";
 import { decisiveFindings } from "./messages.ts";
-import { commandTouches, recordOutcome } from "./outcome.ts";
+import { commandTouches, recordOutcome, rememberTouched } from "./outcome.ts";
 import {
   evaluateRequest,
   flushRecords,
@@ -158,29 +158,19 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
       if (!settled.go) return settled.result;
       let result: Awaited<ReturnType<typeof runCommand>>;
       try {
-        result = await runCommand(request, opts.run);
+        // start/end events (exit, output digests, workspace changes) are written by the runner itself.
+        result = await runCommand(request, opts.run, await ready());
       } catch (err) {
         return text(`Warden did not run the command: ${(err as Error).message}`, true);
       }
-      recordOutcome(
-        {
-          agent: AGENT,
-          session,
-          tool: "run_command",
-          status: result.timedOut ? "interrupted" : result.exitCode === 0 ? "ok" : "error",
-          exitCode: result.exitCode ?? undefined,
-          output: `${result.stdout}${result.stderr}`,
-          touched: commandTouches(command, request.cwd),
-        },
-        env,
-      );
-      await flushRecords(env);
+      if (result.exitCode === 0)
+        rememberTouched({ agent: AGENT, session, touched: commandTouches(command, request.cwd) }, env);
       const status = result.timedOut
         ? `timed out after ${opts.run.timeoutMs / 1000} s`
         : result.signal
           ? `killed by ${result.signal}`
           : `exit status ${result.exitCode}`;
-      const parts = [`${status} (${result.mode})`];
+      const parts = [`${status} (${result.mode})`, ...result.notes.map((n) => `warden: ${n}`)];
       if (result.stdout) parts.push(`--- stdout ---\n${result.stdout}`);
       if (result.stderr) parts.push(`--- stderr ---\n${result.stderr}`);
       if (result.truncated) parts.push(`[output cut at ${opts.run.maxOutputBytes} bytes per stream]`);

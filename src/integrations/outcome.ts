@@ -36,9 +36,16 @@ export function recordOutcome(o: ToolOutcome, env: NodeJS.ProcessEnv = process.e
       files: o.touched.length > 0 ? o.touched : undefined,
     },
   });
-  if (o.session && o.touched.length > 0 && o.status !== "error") {
+  if (o.status !== "error") rememberTouched(o, env);
+}
+
+/** The files a tool read or wrote become known to the session (so the agent may later overwrite them). */
+export function rememberTouched(
+  o: Pick<ToolOutcome, "agent" | "session" | "touched">,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  if (o.session && o.touched.length > 0)
     new SessionFiles({ agent: o.agent, session: o.session }, env).remember(o.touched);
-  }
 }
 
 /** Files a shell command read or wrote, as far as its literal words tell. */

@@ -1,7 +1,7 @@
 // The one place where the integrations call the other stages (policy, approval, audit, sandbox).
 // An entry point calls `preparePipeline` once (policy layers + approval config, cached per process) and
 // passes the options it returns everywhere, so no integration grows rules or state of its own
-// (DESIGN.md §1: "no entry point has its own rules"). The sandbox runner is the seam still to wire.
+// (DESIGN.md §1: "no entry point has its own rules"). Commands run through src/sandbox/launch.ts, as `warden exec`.
 
 import { type ApprovalConfig, defaultApprovalConfig, loadApprovalConfig } from "../approval/config.ts";
 import type { AuditEvent } from "../audit/record.ts";
@@ -237,6 +237,7 @@ export async function acceptanceChecks(
 export interface RunOptions {
   /** `off` runs without the sandbox; only when the user said so. */
   sandbox: "auto" | "on" | "off";
+  /** Wall-clock limit; the policy's `sandbox.timeout` wins when it is shorter. */
   timeoutMs: number;
   /** Output beyond this many bytes per stream is cut off (the head is kept). */
   maxOutputBytes: number;
@@ -251,72 +252,78 @@ export interface RunResult {
   timedOut: boolean;
   /** How it ran: `sandbox` or `unconfined` (recorded, and shown to the agent). */
   mode: "sandbox" | "unconfined";
+  /** What Warden said about the run (sandbox notes, warnings), for the agent. */
+  notes: string[];
 }
 
 /**
- * Runs an allowed (or approved) command.
- * TODO(sandbox, issue 8): the exec pipeline from src/sandbox (bubblewrap, limits, audit start/end). Until it
- * lands there is no confinement to offer, so a command runs only when the user explicitly chose
- * `--sandbox=off`; otherwise Warden refuses rather than silently running unconfined.
+ * Runs an allowed (or approved) command with `bash -c` through the same runner as `warden exec`: the
+ * sandbox the policy plans, its limits, and `start`/`end` events in the audit log. Throws, having run
+ * nothing, when the sandbox is unavailable (unless `sandbox: "off"` or the policy allows unconfined runs) or
+ * the audit log cannot be opened while the policy requires it. The decision is the caller's.
  */
-export async function runCommand(request: CommandRequest, options: RunOptions): Promise<RunResult> {
-  if (options.sandbox !== "off") {
-    throw new Error(
-      "the sandbox runner is not available in this build; start `warden mcp --sandbox=off` to run unconfined",
-    );
+export async function runCommand(
+  request: CommandRequest,
+  run: RunOptions,
+  options: PipelineOptions = {},
+): Promise<RunResult> {
+  const [{ launch }, audit, { decideFacts }, { userInfo }, { randomUUID }] = await Promise.all([
+    import("../sandbox/launch.ts"),
+    import("../audit/log.ts"),
+    import("../policy/index.ts"),
+    import("node:os"),
+    import("node:crypto"),
+  ]);
+  const env: NodeJS.ProcessEnv = request.env ?? process.env;
+  const user = request.user ?? env.USER ?? userInfo().username;
+  const policy = policyFor(request, options);
+  const profile = policy.selectProfile({ explicit: options.profile, user, agent: request.agent?.name });
+  const effective = policy.effective(profile);
+  const facts = decideFacts({ cwd: request.cwd, env: request.env ?? {}, user }, effective.paths.workspace);
+  const notes: string[] = [];
+  let log: Awaited<ReturnType<typeof audit.open>> | null = null;
+  try {
+    log = await audit.open(audit.defaultAuditDir(env), { keyDir: audit.defaultKeyDir(env) });
+  } catch (err) {
+    if (effective.audit.required) throw new Error(`cannot open the audit log: ${(err as Error).message}`);
+    notes.push(`the audit log could not be opened (${(err as Error).message}); ran unrecorded`);
   }
-  const { spawn } = await import("node:child_process");
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("/bin/bash", ["-c", request.command], {
-      cwd: request.cwd,
-      env: request.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
+  const policyTimeout = effective.sandbox.timeoutMs;
+  let result: Awaited<ReturnType<typeof launch>>;
+  try {
+    result = await launch({
+      requestId: randomUUID(),
+      command: request.command,
+      argv: ["/bin/bash", "-c", request.command],
+      cwd: facts.cwd,
+      workspace: facts.workspace,
+      home: facts.home,
+      env,
+      user,
+      ...(request.agent ? { agent: request.agent } : {}),
+      policy: effective,
+      blocked: policyBlockedPrograms(policy, { user, agent: request.agent?.name, profile: options.profile }),
+      sandbox: run.sandbox,
+      net: false,
+      timeoutMs: policyTimeout === undefined ? run.timeoutMs : Math.min(policyTimeout, run.timeoutMs),
+      ...(options.yolo ? { mode: "yolo" as const } : {}),
+      stdin: "ignore",
+      captureBytes: run.maxOutputBytes,
+      log,
+      say: (line) => notes.push(line.replace(/^warden: /, "")),
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outBytes = 0;
-    let errBytes = 0;
-    let truncated = false;
-    let timedOut = false;
-    const take = (list: Buffer[], chunk: Buffer, used: number): number => {
-      const room = options.maxOutputBytes - used;
-      if (room <= 0) truncated = true;
-      else {
-        if (chunk.length > room) truncated = true;
-        list.push(chunk.subarray(0, room));
-      }
-      return used + chunk.length;
-    };
-    child.stdout.on("data", (c: Buffer) => {
-      outBytes = take(out, c, outBytes);
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      errBytes = take(err, c, errBytes);
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    }, options.timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({
-        exitCode: code,
-        signal,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-        truncated,
-        timedOut,
-        mode: "unconfined",
-      });
-    });
-  });
+  } finally {
+    await log?.close().catch(() => {});
+  }
+  if (result.status !== "ran") throw new Error(result.problem ?? "the command could not be run");
+  return {
+    exitCode: result.exit,
+    signal: result.signal,
+    stdout: result.captured?.stdout ?? "",
+    stderr: result.captured?.stderr ?? "",
+    truncated: result.captured?.truncated ?? false,
+    timedOut: result.timedOut,
+    mode: result.confinement === "bwrap" ? "sandbox" : "unconfined",
+    notes,
+  };
 }

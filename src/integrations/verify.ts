@@ -45,11 +45,11 @@ export async function verifyAcceptance(
       row.note = `needs approval (${rule}): ${expect === "fail" ? "a human could let it run" : "cannot run unattended"}`;
     } else {
       try {
-        const result = await runCommand(request, {
-          sandbox: "on",
-          timeoutMs: opts.timeoutMs,
-          maxOutputBytes: 4096,
-        });
+        const result = await runCommand(
+          request,
+          { sandbox: "on", timeoutMs: opts.timeoutMs, maxOutputBytes: 4096 },
+          options,
+        );
         row.ran = true;
         row.exitCode = result.exitCode;
         const failed = result.exitCode !== 0;

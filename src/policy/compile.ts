@@ -121,10 +121,30 @@ export interface EffectivePolicy {
   };
   yolo: { allowedUsers: string[]; allowCritical: boolean };
   container: { backend: string; name?: string } | null;
+  sandbox: SandboxSettings;
+  audit: { required: boolean };
   warnings: string[];
   overrides: PolicyOverride[];
   /** Fragments in the order they were applied, for `policy explain`. */
   applied: string[];
+}
+
+/** Limits in the units the sandbox applies them (same shape as the sandbox's ResourceLimits). */
+export interface LimitSettings {
+  memoryBytes?: number;
+  cpuSeconds?: number;
+  fileSizeBytes?: number;
+  openFiles?: number;
+  processes?: number;
+}
+
+export interface SandboxSettings {
+  unavailable: "refuse" | "unconfined";
+  network: boolean;
+  unixSockets: boolean;
+  env: string[];
+  timeoutMs?: number;
+  limits: LimitSettings;
 }
 
 const DECISION_RANK: Record<Decision, number> = { allow: 0, ask: 1, deny: 2 };
@@ -198,6 +218,8 @@ function empty(): EffectivePolicy {
     },
     yolo: { allowedUsers: [], allowCritical: false },
     container: null,
+    sandbox: { unavailable: "refuse", network: false, unixSockets: false, env: [], limits: {} },
+    audit: { required: true },
     warnings: [],
     overrides: [],
     applied: [],
@@ -466,6 +488,60 @@ function apply(eff: EffectivePolicy, frag: Fragment, now: number): void {
   if (b.container) {
     if (t) eff.container = { ...b.container };
     else ignored(["container"], "a container backend declaration");
+  }
+
+  if (b.sandbox) applySandbox(eff.sandbox, b.sandbox, t, ignored);
+
+  if (b.audit?.required !== undefined) {
+    if (t || b.audit.required) eff.audit.required = b.audit.required;
+    else ignored(["audit", "required"], "audit.required: false");
+  }
+}
+
+const LIMIT_FIELDS = [
+  ["memory", "memoryBytes"],
+  ["cpu", "cpuSeconds"],
+  ["file_size", "fileSizeBytes"],
+  ["open_files", "openFiles"],
+  ["processes", "processes"],
+] as const;
+
+/** Trusted layers set anything; an untrusted one can only confine more (lower limits, less access). */
+function applySandbox(
+  s: SandboxSettings,
+  doc: NonNullable<PolicyBody["sandbox"]>,
+  trusted: boolean,
+  ignored: (path: (string | number)[], what: string) => void,
+): void {
+  if (doc.unavailable !== undefined) {
+    if (trusted || doc.unavailable === "refuse") s.unavailable = doc.unavailable;
+    else ignored(["sandbox", "unavailable"], "sandbox.unavailable: unconfined");
+  }
+  for (const [key, field] of [
+    ["network", "network"],
+    ["unix_sockets", "unixSockets"],
+  ] as const) {
+    const v = doc[key];
+    if (v === undefined) continue;
+    if (trusted || !v) s[field] = v;
+    else ignored(["sandbox", key], `sandbox.${key}: true`);
+  }
+  if (doc.env !== undefined) {
+    if (trusted) s.env = [...new Set([...s.env, ...doc.env])];
+    else ignored(["sandbox", "env"], "passing environment variables into the sandbox");
+  }
+  if (doc.timeout !== undefined) {
+    const ms = Math.round(doc.timeout * 1000);
+    if (trusted || s.timeoutMs === undefined || ms < s.timeoutMs) s.timeoutMs = ms;
+    else ignored(["sandbox", "timeout"], `sandbox.timeout: ${doc.timeout} (longer)`);
+  }
+  for (const [key, field] of LIMIT_FIELDS) {
+    const raw = doc.limits?.[key];
+    if (raw === undefined) continue;
+    const v = Math.floor(typeof raw === "number" ? raw : parseSize(raw));
+    const old = s.limits[field];
+    if (trusted || old === undefined || v < old) s.limits[field] = v;
+    else ignored(["sandbox", "limits", key], `sandbox.limits.${key}: ${raw} (higher)`);
   }
 }
 

@@ -99,6 +99,43 @@ export interface ContainerDoc {
   name?: string;
 }
 
+/** Resource limits of a sandboxed run (`prlimit`, plus a cgroup where the host allows it). */
+export interface LimitsDoc {
+  /** Address space (RLIMIT_AS) and cgroup memory: `4GiB`. Runtimes that reserve large virtual ranges need room. */
+  memory?: string | number;
+  /** CPU seconds per process (RLIMIT_CPU). */
+  cpu?: number;
+  /** Largest file a process may write (RLIMIT_FSIZE): `1GiB`. */
+  file_size?: string | number;
+  /** Open file descriptors per process (RLIMIT_NOFILE). */
+  open_files?: number;
+  /** Processes: cgroup pids.max, and RLIMIT_NPROC (counted per user, system-wide; root is exempt). */
+  processes?: number;
+}
+
+/** How `warden exec` (and MCP run_command, `warden verify`) confine what they run. */
+export interface SandboxDoc {
+  /**
+   * When bubblewrap cannot run here: `refuse` (default) or `unconfined` — run without the sandbox and record
+   * it. `--sandbox=on` refuses regardless; `--sandbox=off` is the user's explicit choice.
+   */
+  unavailable?: "refuse" | "unconfined";
+  /** Share the host network (default false; `--net` grants it for one run). */
+  network?: boolean;
+  /** Allow socket(AF_UNIX): reaches host daemons such as docker.sock by path (default false). */
+  unix_sockets?: boolean;
+  /** Environment variables passed from the caller, on top of PATH, HOME, LANG, TERM, USER. */
+  env?: string[];
+  /** Default wall-clock timeout in seconds (`--timeout` overrides; untrusted layers only shorten it). */
+  timeout?: number;
+  limits?: LimitsDoc;
+}
+
+export interface AuditDoc {
+  /** Refuse to run a command that cannot be recorded (default true). */
+  required?: boolean;
+}
+
 export type DecisionsDoc = Partial<Record<Risk, Decision>> & { override?: boolean };
 
 /** Everything a layer or a profile can say. */
@@ -115,6 +152,8 @@ export interface PolicyBody {
   production?: ProductionDoc;
   yolo?: YoloDoc;
   container?: ContainerDoc;
+  sandbox?: SandboxDoc;
+  audit?: AuditDoc;
 }
 
 export interface ProfileDoc extends PolicyBody {

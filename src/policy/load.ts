@@ -66,6 +66,8 @@ function bodyOf(doc: PolicyBody): PolicyBody {
     production,
     yolo,
     container,
+    sandbox,
+    audit,
   } = doc;
   const body: PolicyBody = {};
   if (unknown !== undefined) body.unknown = unknown;
@@ -79,6 +81,8 @@ function bodyOf(doc: PolicyBody): PolicyBody {
   if (production !== undefined) body.production = production;
   if (yolo !== undefined) body.yolo = yolo;
   if (container !== undefined) body.container = container;
+  if (sandbox !== undefined) body.sandbox = sandbox;
+  if (audit !== undefined) body.audit = audit;
   return body;
 }
 

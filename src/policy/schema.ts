@@ -23,6 +23,13 @@ const size = z
   ])
   .describe("largest existing file the grant covers");
 
+const amount = z
+  .union([
+    z.number().positive(),
+    z.string().regex(/^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$/i, "a size such as 512MiB or 4GiB"),
+  ])
+  .describe("bytes, or a size such as 512MiB or 4GiB");
+
 const rule = z
   .strictObject({
     match: z.string().min(1).optional().describe("argv pattern, prefix match, globs per word, flag-aware"),
@@ -120,6 +127,25 @@ const body = {
     .strictObject({ allowed_users: strings.optional(), allow_critical: z.boolean().optional() })
     .optional(),
   container: z.strictObject({ backend: z.string().min(1), name: z.string().optional() }).optional(),
+  sandbox: z
+    .strictObject({
+      unavailable: z.enum(["refuse", "unconfined"]).optional(),
+      network: z.boolean().optional(),
+      unix_sockets: z.boolean().optional(),
+      env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")).optional(),
+      timeout: z.number().positive().optional().describe("seconds"),
+      limits: z
+        .strictObject({
+          memory: amount.optional(),
+          cpu: z.number().int().positive().optional().describe("CPU seconds"),
+          file_size: amount.optional(),
+          open_files: z.number().int().positive().optional(),
+          processes: z.number().int().positive().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  audit: z.strictObject({ required: z.boolean().optional() }).optional(),
 };
 
 const profile = z.strictObject({

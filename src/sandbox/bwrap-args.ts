@@ -21,6 +21,8 @@ export interface SandboxSpec {
   blockedPrograms?: string[];
   /** Share the host network namespace. Default: no network. */
   net?: boolean;
+  /** Leave socket(AF_UNIX) allowed in the seccomp filter (policy `sandbox.unix_sockets`). Default: EPERM. */
+  allowUnixSockets?: boolean;
   /** Explicit environment allowlist (added to PATH, HOME, LANG, TERM, USER from the caller's env). */
   env?: Record<string, string>;
 }
@@ -72,6 +74,10 @@ export function resolveBlocked(programs: string[], path: string): string[] {
 export interface BuildOptions {
   /** File descriptor (in bwrap) from which bwrap reads a seccomp BPF program (`--seccomp FD`). */
   seccompFd?: number;
+  /** bwrap writes JSON with the sandbox's "child-pid" here (`--info-fd FD`). */
+  infoFd?: number;
+  /** The sandbox waits, before the program starts, until a byte can be read here (`--block-fd FD`). */
+  blockFd?: number;
 }
 
 export function buildBwrapArgs(
@@ -150,6 +156,8 @@ export function buildBwrapArgs(
     args.push("--setenv", k, v);
   }
   if (options.seccompFd !== undefined) args.push("--seccomp", String(options.seccompFd));
+  if (options.infoFd !== undefined) args.push("--info-fd", String(options.infoFd));
+  if (options.blockFd !== undefined) args.push("--block-fd", String(options.blockFd));
   args.push("--chdir", cwd, "--", ...spec.argv);
   return args;
 }

@@ -1,10 +1,8 @@
 // `warden exec`: the whole pipeline for one command — evaluate, approve, record durably, run sandboxed, record the end.
-// Nothing runs before its request and decision events are on disk; a run Warden cannot record does not happen.
-import { spawn } from "node:child_process";
+// Nothing runs before its request and decision events are on disk; a run Warden cannot record does not happen
+// (unless the policy says `audit.required: false`).
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { homedir, userInfo } from "node:os";
-import { join } from "node:path";
+import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
 import {
   approvalNeededMessage,
@@ -12,49 +10,11 @@ import {
   loadApprovalConfig,
   requestApproval,
 } from "../approval/index.ts";
-import { open as openAudit } from "../audit/index.ts";
+import { type AuditLog, defaultAuditDir, defaultKeyDir, open as openAudit } from "../audit/index.ts";
 import { blockedPrograms, evaluate, type LoadedPolicy } from "../index.ts";
+import { decideFacts } from "../policy/index.ts";
 import type { CommandRequest, Verdict } from "../types.ts";
-import { probeSandbox } from "./probe.ts";
-import { runSandboxed } from "./run.ts";
-
-interface RunOutcome {
-  exit: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  durationMs: number;
-}
-
-/** `--sandbox=off`: the user's explicit, recorded choice. Same argv, same timeout, no confinement. */
-function runUnconfined(
-  argv: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  timeoutMs?: number,
-): Promise<RunOutcome> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: "inherit", detached: true });
-    let timedOut = false;
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            try {
-              process.kill(-child.pid!, "SIGKILL");
-            } catch {}
-          }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("exit", (exit, signal) => {
-      clearTimeout(timer);
-      resolve({ exit, signal, timedOut, durationMs: performance.now() - started });
-    });
-  });
-}
+import { launch, type SandboxChoice } from "./launch.ts";
 
 /** Exit statuses of Warden's own outcomes; anything else is the command's. */
 export const EXEC_EXIT = { wardenError: 125, denied: 126 } as const;
@@ -69,7 +29,7 @@ export interface ExecInput {
   profile?: string | undefined;
   yolo: boolean;
   noApproval: boolean;
-  sandbox: "auto" | "on" | "off";
+  sandbox: SandboxChoice;
   net: boolean;
   timeoutMs?: number | undefined;
   env: NodeJS.ProcessEnv;
@@ -77,19 +37,26 @@ export interface ExecInput {
   say: (line: string) => void;
   /** Asks the user y/n on a terminal; undefined when there is none. */
   prompt?: ((question: string) => Promise<string>) | undefined;
+  /** Live output destinations (default: this process's stdout/stderr). */
+  sinks?: { stdout: (chunk: Buffer) => void; stderr: (chunk: Buffer) => void };
 }
 
-// Credentials the sandbox hides even when the policy names no secrets (directories and files that exist).
-const HOME_SECRETS = [
-  ".ssh",
-  ".aws",
-  ".config/gcloud",
-  ".kube",
-  ".netrc",
-  ".git-credentials",
-  ".docker/config.json",
-  ".gnupg",
-];
+/** Opens the audit log; when the policy does not require it, a failure is a warning and the run goes on unrecorded. */
+async function openLog(input: ExecInput, required: boolean): Promise<AuditLog | null | "refused"> {
+  try {
+    return await openAudit(defaultAuditDir(input.env), { keyDir: defaultKeyDir(input.env) });
+  } catch (err) {
+    const why = (err as Error).message;
+    if (!required) {
+      input.say(
+        `warden: warning: cannot open the audit log (${why}); running unrecorded (audit.required: false)`,
+      );
+      return null;
+    }
+    input.say(`warden: cannot open the audit log, refusing to run: ${why}`);
+    return "refused";
+  }
+}
 
 export async function execute(input: ExecInput): Promise<number> {
   const user = input.env.USER ?? userInfo().username;
@@ -112,17 +79,14 @@ export async function execute(input: ExecInput): Promise<number> {
     input.say(
       `!!! YOLO: ${user} accepts ${verdict.risk} risk for \`${input.command}\` — recorded as high-risk !!!`,
     );
+  const profile = input.policy.selectProfile({ explicit: input.profile, user });
+  const effective = input.policy.effective(profile);
 
   const approvers = await approve(input, request, verdict);
   const allowed = verdict.decision === "allow" || approvers !== null;
 
-  let log: Awaited<ReturnType<typeof openAudit>>;
-  try {
-    log = await openAudit();
-  } catch (err) {
-    input.say(`warden: cannot open the audit log, refusing to run: ${(err as Error).message}`);
-    return EXEC_EXIT.wardenError;
-  }
+  const log = await openLog(input, effective.audit.required);
+  if (log === "refused") return EXEC_EXIT.wardenError;
   const requestId = randomUUID();
   const common = {
     request_id: requestId,
@@ -133,8 +97,8 @@ export async function execute(input: ExecInput): Promise<number> {
     mode: verdict.mode,
   };
   try {
-    await log.append({ type: "request", ...common });
-    await log.append({
+    await log?.append({ type: "request", ...common });
+    await log?.append({
       type: "decision",
       ...common,
       risk: verdict.risk,
@@ -142,61 +106,51 @@ export async function execute(input: ExecInput): Promise<number> {
       findings: verdict.findings.map((f) => ({ rule: f.rule, reason: f.reason, risk: f.risk })),
       policy: verdict.policy,
       ...(approvers ? { approvers } : {}),
-      ...(verdict.yolo ? { high_risk: true } : {}),
     });
   } catch (err) {
-    await log.close().catch(() => {});
+    await log?.close().catch(() => {});
     input.say(`warden: cannot record the request, refusing to run: ${(err as Error).message}`);
     return EXEC_EXIT.wardenError;
   }
   if (!allowed) {
-    await log.close();
+    await log?.close();
     return EXEC_EXIT.denied;
   }
 
-  const probe = probeSandbox();
-  if (input.sandbox !== "off" && !probe.ok) {
-    await log.close();
-    input.say(`warden: the sandbox is unavailable, refusing to run unconfined: ${probe.problems.join("; ")}`);
-    input.say("warden: fix the above, or run with --sandbox=off to accept an unconfined run (recorded)");
-    return EXEC_EXIT.wardenError;
-  }
-  const sandboxed = input.sandbox !== "off";
-  const home = input.env.HOME ?? homedir();
-  await log.append({ type: "start", ...common, sandbox: sandboxed ? "bwrap" : "off" });
-  let result: RunOutcome;
+  const facts = decideFacts({ cwd: input.cwd, env: request.env, user }, effective.paths.workspace);
+  let result: Awaited<ReturnType<typeof launch>>;
   try {
-    result = sandboxed
-      ? await runSandboxed(
-          {
-            workspace: input.cwd,
-            cwd: input.cwd,
-            argv: input.argv,
-            hidden: HOME_SECRETS.map((p) => join(home, p)).filter((p) => existsSync(p)),
-            blockedPrograms: blockedPrograms(input.policy, { user, profile: input.profile }),
-            net: input.net,
-          },
-          { stdio: "inherit", timeoutMs: input.timeoutMs, callerEnv: input.env },
-        )
-      : await runUnconfined(input.argv, input.cwd, input.env, input.timeoutMs);
+    result = await launch({
+      requestId,
+      command: input.command,
+      argv: input.argv,
+      cwd: facts.cwd,
+      workspace: facts.workspace,
+      home: facts.home,
+      env: input.env,
+      user,
+      policy: effective,
+      blocked: blockedPrograms(input.policy, { user, profile: input.profile }),
+      sandbox: input.sandbox,
+      net: input.net,
+      timeoutMs: input.timeoutMs,
+      mode: verdict.mode,
+      stdin: "inherit",
+      sinks: input.sinks ?? {
+        stdout: (c) => process.stdout.write(c),
+        stderr: (c) => process.stderr.write(c),
+      },
+      log,
+      say: input.say,
+    });
   } catch (err) {
-    await log.append({ type: "end", ...common, exit: null, signal: null, sandbox: "failed" }).catch(() => {});
-    await log.close();
-    input.say(`warden: could not run the command: ${(err as Error).message}`);
+    // The end event could not be written: the run may have happened, but Warden cannot vouch for it.
+    input.say(`warden: cannot record the outcome: ${(err as Error).message}`);
     return EXEC_EXIT.wardenError;
+  } finally {
+    await log?.close().catch(() => {});
   }
-  await log.append({
-    type: "end",
-    ...common,
-    exit: result.exit,
-    signal: result.signal,
-    duration_ms: Math.round(result.durationMs),
-    sandbox: sandboxed ? (result.timedOut ? "bwrap (timed out)" : "bwrap") : "off",
-    ...(verdict.yolo ? { high_risk: true } : {}),
-  });
-  await log.close();
-  if (result.timedOut)
-    input.say(`warden: timed out after ${input.timeoutMs} ms; the whole process tree was killed`);
+  if (result.status !== "ran") return EXEC_EXIT.wardenError;
   if (result.exit !== null) return result.exit;
   return 128 + signalNumber(result.signal);
 }

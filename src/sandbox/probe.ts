@@ -1,8 +1,10 @@
 // Capability probe: is bubblewrap installed and can it create the namespaces the sandbox needs?
+// Also reports what resource limits can rest on: util-linux prlimit, and a cgroup for memory/pids limits.
 // Runs once per process; the result is cached.
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { type CgroupVersion, probeCgroups } from "./limits.ts";
 
 export interface SandboxProbe {
   ok: boolean;
@@ -10,6 +12,12 @@ export interface SandboxProbe {
   version: string | null;
   userns: boolean;
   problems: string[];
+  /** util-linux prlimit, needed for any resource limit (runs refuse limits without it). Not part of `ok`. */
+  prlimit: string | null;
+  /** Where per-run memory/pids cgroups can be created; null when not (limits then rest on rlimits only). */
+  cgroup: CgroupVersion | null;
+  /** Why no (or only a partial) cgroup: unprivileged, not mounted, controller not delegated… */
+  cgroupProblem?: string;
 }
 
 let cached: SandboxProbe | undefined;
@@ -43,12 +51,16 @@ export function resetSandboxProbe(): void {
 
 function runProbe(): SandboxProbe {
   const problems: string[] = [];
+  const prlimit = findOnPath("prlimit") ?? findOnPath("prlimit", "/usr/bin:/bin");
+  const cg = probeCgroups();
+  const limits = { prlimit, cgroup: cg.cgroup, ...(cg.problem ? { cgroupProblem: cg.problem } : {}) };
   const bwrap = findOnPath("bwrap");
   if (bwrap === null) {
     problems.push(
-      "bubblewrap (bwrap) not found on PATH; install it: `apt-get install bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap`",
+      "bubblewrap (bwrap) not found on PATH; install it: `apt-get install bubblewrap` (Debian/Ubuntu) or " +
+        "`dnf install bubblewrap` (Fedora/RHEL)",
     );
-    return { ok: false, bwrap: null, version: null, userns: false, problems };
+    return { ok: false, bwrap: null, version: null, userns: false, problems, ...limits };
   }
   const v = spawnSync(bwrap, ["--version"], { encoding: "utf8", timeout: 10_000 });
   const version = v.status === 0 ? v.stdout.trim().replace(/^bubblewrap\s+/, "") : null;
@@ -63,9 +75,10 @@ function runProbe(): SandboxProbe {
     problems.push(
       `bwrap cannot create user/mount/pid/net namespaces (${detail}); enable unprivileged user namespaces: ` +
         "`sysctl kernel.unprivileged_userns_clone=1` (Debian/Ubuntu), `sysctl user.max_user_namespaces=15000`, " +
-        "and on Ubuntu ≥ 23.10 `sysctl kernel.apparmor_restrict_unprivileged_userns=0`; inside containers run with " +
-        "a seccomp/AppArmor profile that allows unshare/mount",
+        "and on Ubuntu ≥ 23.10 `sysctl kernel.apparmor_restrict_unprivileged_userns=0`; inside a container or " +
+        "another sandbox, allow nested user namespaces (a seccomp/AppArmor profile that permits unshare and mount, " +
+        "no `bwrap --disable-userns`)",
     );
   }
-  return { ok: problems.length === 0, bwrap, version, userns, problems };
+  return { ok: problems.length === 0, bwrap, version, userns, problems, ...limits };
 }

@@ -36,8 +36,16 @@ const IO_URING = [425, 426, 427]; // io_uring_setup, io_uring_enter, io_uring_re
 
 type Insn = [code: number, jt: number, jf: number, k: number];
 
+export interface SeccompOptions {
+  /** Policy grant `sandbox.unix_sockets: true`: leave socket(AF_UNIX) alone. */
+  allowUnixSockets?: boolean;
+}
+
 /** The filter as instructions, for inspection and tests. */
-export function seccompInstructions(arch: string = process.arch): Insn[] | null {
+export function seccompInstructions(
+  arch: string = process.arch,
+  options: SeccompOptions = {},
+): Insn[] | null {
   const a = ARCHES[arch];
   if (a === undefined) return null;
   const deny = SECCOMP_RET_ERRNO | EPERM;
@@ -49,6 +57,15 @@ export function seccompInstructions(arch: string = process.arch): Insn[] | null 
   ];
   // Tail (built last, jumps computed relative to it): [socket check] [deny] [allow]
   const body: Insn[] = [];
+  if (options.allowUnixSockets) {
+    // Every check jumps to deny on a match; falling through the last one reaches allow.
+    if (a.x32) body.push([BPF_JGE_K, 0, 0, 0x40000000]);
+    for (const nr of IO_URING) body.push([BPF_JEQ_K, 0, 0, nr]);
+    body.forEach((insn, i) => {
+      insn[1] = body.length - i; // → deny
+    });
+    return [...prog, ...body, [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW], [BPF_RET_K, 0, 0, deny]];
+  }
   if (a.x32) body.push([BPF_JGE_K, 0, 0, 0x40000000]); // jt patched below → deny
   for (const nr of IO_URING) body.push([BPF_JEQ_K, 0, 0, nr]); // jt → deny
   body.push([BPF_JEQ_K, 0, 0, a.socket]); // jt → socket arg check, jf → allow
@@ -74,8 +91,8 @@ export function seccompInstructions(arch: string = process.arch): Insn[] | null 
 }
 
 /** The filter as the bytes of a struct sock_filter[] in host byte order, or null on unsupported arches. */
-export function seccompProgram(arch: string = process.arch): Buffer | null {
-  const insns = seccompInstructions(arch);
+export function seccompProgram(arch: string = process.arch, options: SeccompOptions = {}): Buffer | null {
+  const insns = seccompInstructions(arch, options);
   if (insns === null) return null;
   const le = endianness() === "LE";
   if (!le) return null; // OFF_ARG0_LO assumes little-endian

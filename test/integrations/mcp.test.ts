@@ -1,5 +1,14 @@
 // `warden mcp` driven by the MCP SDK's own client over stdio, against the built CLI.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -9,6 +18,8 @@ import { CLI, isolatedEnv, requireBuild, shellDecision } from "./helpers.ts";
 
 beforeAll(requireBuild);
 
+const REPO = new URL("../..", import.meta.url).pathname;
+
 type Elicit = "accept" | "decline" | "none";
 const clients: Client[] = [];
 
@@ -16,6 +27,7 @@ async function connect(
   workspace: string,
   env: NodeJS.ProcessEnv,
   elicit: Elicit,
+  sandbox: "auto" | "off" = "off",
 ): Promise<{ client: Client; asked: string[] }> {
   const client = new Client(
     { name: "warden-test", version: "1.0.0" },
@@ -30,7 +42,7 @@ async function connect(
   }
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI, "mcp", "--sandbox=off", "--cwd", workspace, "--timeout", "20"],
+    args: [CLI, "mcp", `--sandbox=${sandbox}`, "--cwd", workspace, "--timeout", "20"],
     env: env as Record<string, string>,
     stderr: "pipe",
   });
@@ -48,6 +60,26 @@ function setup() {
   const workspace = join(env.HOME, "ws");
   mkdirSync(workspace);
   return { env, workspace };
+}
+
+interface Logged {
+  type: string;
+  request_id?: string;
+  sandbox?: string;
+  exit?: number | null;
+  agent?: { name: string };
+  files_changed?: { path: string; change: string }[];
+  stdout?: { bytes: number; sha256: string };
+}
+
+/** The audit events the server wrote, in order. */
+function auditEvents(env: NodeJS.ProcessEnv): Logged[] {
+  const dir = join(env.WARDEN_STATE_DIR!, "audit");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".jsonl") && f !== "checkpoints.jsonl")
+    .sort()
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean))
+    .map((l) => JSON.parse(l) as Logged);
 }
 
 const textOf = (r: Awaited<ReturnType<Client["callTool"]>>) =>
@@ -91,6 +123,38 @@ describe("warden mcp", () => {
     expect(textOf(r)).toContain("exit status 0 (unconfined)");
     expect(textOf(r)).toContain("hello");
     expect(readFileSync(join(workspace, "marker.txt"), "utf8")).toBe("ran\n");
+    const start = auditEvents(env).find((e) => e.type === "start");
+    expect(start).toMatchObject({ sandbox: "off (--sandbox=off)", agent: { name: "mcp" } });
+  });
+
+  it("run_command runs in the sandbox: an approved command still cannot write outside the workspace", async () => {
+    const { env, workspace } = setup();
+    const { client } = await connect(workspace, env, "accept", "auto");
+    // Not under /tmp or /var/tmp: the default policy lets those be written (the sandbox's /tmp is private).
+    const dir = mkdtempSync(join(REPO, ".test-outside-"));
+    const outside = join(dir, "outside.txt");
+    // python3 -c is opaque to the analysis, so it is asked about; the user says yes; the sandbox still holds.
+    const command = `echo made > made.txt; python3 -c "open('${outside}', 'w')" 2>/dev/null || echo blocked-outside`;
+    let r: Awaited<ReturnType<Client["callTool"]>>;
+    try {
+      r = await client.callTool({ name: "run_command", arguments: { command } });
+      expect(existsSync(outside)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(textOf(r)).toContain("exit status 0 (sandbox)");
+    expect(textOf(r)).toContain("blocked-outside");
+    expect(readFileSync(join(workspace, "made.txt"), "utf8")).toBe("made\n");
+    const events = auditEvents(env);
+    const start = events.find((e) => e.type === "start")!;
+    const end = events.find((e) => e.type === "end")!;
+    expect(start).toMatchObject({ sandbox: "bwrap", agent: { name: "mcp" } });
+    expect(end.request_id).toBe(start.request_id);
+    expect(end.exit).toBe(0);
+    expect(end.files_changed).toEqual([{ path: "made.txt", change: "created" }]);
+    expect(end.stdout?.bytes).toBe("blocked-outside\n".length);
+    const verified = spawnSync(process.execPath, [CLI, "audit", "verify"], { env, encoding: "utf8" });
+    expect(verified.status, verified.stderr + verified.stdout).toBe(0);
   });
 
   it("ask path: a declined prompt runs nothing", async () => {
