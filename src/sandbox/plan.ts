@@ -6,7 +6,7 @@
 // paths the policy names (braces expanded, `dir/**` → `dir`), plus the workspace entries and the top of $HOME
 // matched against glob and basename patterns (`*.pem`, `.env`, `**/.git/hooks`). A mount is emitted only
 // where a path's state differs from what it inherits from the nearest mounted ancestor.
-import { readdirSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { keysDir } from "../approval/keys.ts";
 import { approvalsDir } from "../approval/store.ts";
@@ -15,7 +15,7 @@ import { absolutePattern, compileGlob, expandBraces } from "../policy/glob.ts";
 import { PathPermissions } from "../policy/permissions.ts";
 import { BUILTIN_SECRET_PATHS, compileSecrets } from "../policy/secrets.ts";
 import { stateDir } from "../state.ts";
-import type { SandboxSpec } from "./bwrap-args.ts";
+import { canonical, depth, isUnder, type SandboxSpec } from "./bwrap-args.ts";
 
 export interface SandboxPlanInput {
   policy: EffectivePolicy;
@@ -56,22 +56,6 @@ const PRIVATE_TMP = "/tmp";
 const GLOB_CHARS = /[*?[{]/;
 /** A child name no pattern is written for. */
 const PROBE_NAME = "\u0001warden-probe";
-
-function under(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir === sep ? dir : dir + sep);
-}
-
-function canonical(p: string): string | null {
-  try {
-    return realpathSync(p);
-  } catch {
-    return null;
-  }
-}
-
-function depth(p: string): number {
-  return p === sep ? 0 : p.split(sep).length - 1;
-}
 
 /** Literal paths a pattern names (`/srv/data/**` → `/srv/data`), or null when only matching can tell. */
 function literalRoot(abs: string): string | null {
@@ -125,10 +109,10 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
 
   const candidates = new Map<string, State>();
   const consider = (p: string): void => {
-    if (OWN_MOUNTS.some((d) => under(p, d)) || p === PRIVATE_TMP || p === sep) return;
+    if (OWN_MOUNTS.some((d) => isUnder(p, d)) || p === PRIVATE_TMP || p === sep) return;
     const real = canonical(p);
     if (real === null || candidates.has(real)) return; // a mask over nothing would leave a stub on the host
-    if (OWN_MOUNTS.some((d) => under(real, d)) || real === PRIVATE_TMP || real === sep) return;
+    if (OWN_MOUNTS.some((d) => isUnder(real, d)) || real === PRIVATE_TMP || real === sep) return;
     let dir: boolean;
     try {
       dir = statSync(real).isDirectory();
@@ -155,7 +139,7 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
           "workspace scan truncated: glob patterns (e.g. *.pem) were masked in the scanned part only",
         );
     }
-    if (home !== "/" && !under(home, workspace))
+    if (home !== "/" && !isUnder(home, workspace))
       for (const name of safeReaddir(home)) matchEntry(join(home, name));
   }
 
@@ -163,8 +147,8 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
   const ordered = [...candidates.entries()].sort((a, b) => depth(a[0]) - depth(b[0]));
   const mounted: [string, State][] = [];
   const inherited = (p: string): State => {
-    for (let i = mounted.length - 1; i >= 0; i--) if (under(p, mounted[i]![0])) return mounted[i]![1];
-    return under(p, PRIVATE_TMP) ? "rw" : "ro";
+    for (let i = mounted.length - 1; i >= 0; i--) if (isUnder(p, mounted[i]![0])) return mounted[i]![1];
+    return isUnder(p, PRIVATE_TMP) ? "rw" : "ro";
   };
   const spec: SandboxSpec = {
     workspace,

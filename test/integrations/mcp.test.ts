@@ -18,8 +18,6 @@ import { CLI, isolatedEnv, requireBuild, shellDecision } from "./helpers.ts";
 
 beforeAll(requireBuild);
 
-const REPO = new URL("../..", import.meta.url).pathname;
-
 type Elicit = "accept" | "decline" | "none";
 const clients: Client[] = [];
 
@@ -129,19 +127,21 @@ describe("warden mcp", () => {
 
   it("run_command runs in the sandbox: an approved command still cannot write outside the workspace", async () => {
     const { env, workspace } = setup();
-    const { client } = await connect(workspace, env, "accept", "auto");
-    // Not under /tmp or /var/tmp: the default policy lets those be written (the sandbox's /tmp is private).
-    const dir = mkdtempSync(join(REPO, ".test-outside-"));
+    // The default policy lets /tmp and /var/tmp be written (and /tmp is private inside), so the user's policy
+    // makes this directory read-only: the sandbox must then bind the real directory read-only.
+    const dir = join(env.HOME, "read-only");
+    mkdirSync(dir);
+    mkdirSync(env.WARDEN_CONFIG_DIR!, { recursive: true });
+    writeFileSync(
+      join(env.WARDEN_CONFIG_DIR!, "policy.yaml"),
+      `paths:\n  entries:\n    - {path: "${dir}/**", permission: read}\n`,
+    );
     const outside = join(dir, "outside.txt");
+    const { client } = await connect(workspace, env, "accept", "auto");
     // python3 -c is opaque to the analysis, so it is asked about; the user says yes; the sandbox still holds.
     const command = `echo made > made.txt; python3 -c "open('${outside}', 'w')" 2>/dev/null || echo blocked-outside`;
-    let r: Awaited<ReturnType<Client["callTool"]>>;
-    try {
-      r = await client.callTool({ name: "run_command", arguments: { command } });
-      expect(existsSync(outside)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const r = await client.callTool({ name: "run_command", arguments: { command } });
+    expect(existsSync(outside)).toBe(false);
     expect(textOf(r)).toContain("exit status 0 (sandbox)");
     expect(textOf(r)).toContain("blocked-outside");
     expect(readFileSync(join(workspace, "made.txt"), "utf8")).toBe("made\n");

@@ -1,6 +1,16 @@
 // `warden exec` end to end: the built CLI, real bwrap, a real audit log in a temp state dir.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -29,7 +39,18 @@ function fresh() {
       .flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean))
       .map(
         (l) =>
-          JSON.parse(l) as { type: string; command?: string; exit?: number | null; signal?: string | null },
+          JSON.parse(l) as {
+            type: string;
+            command?: string;
+            exit?: number | null;
+            signal?: string | null;
+            sandbox?: string;
+            mode?: string;
+            high_risk?: boolean;
+            stdout?: { bytes: number; sha256: string; head?: string };
+            files_changed?: { path: string; change: string }[];
+            details?: Record<string, unknown>;
+          },
       );
   };
   const verify = () =>
@@ -37,7 +58,8 @@ function fresh() {
       env: { ...process.env, WARDEN_STATE_DIR: state },
       encoding: "utf8",
     });
-  return { workspace, run, events, verify };
+  const policy = (yaml: string) => writeFileSync(join(config, "policy.yaml"), yaml);
+  return { workspace, run, events, verify, policy };
 }
 
 describe("warden exec", () => {
@@ -101,7 +123,91 @@ describe("warden exec", () => {
     expect(r.status).toBe(137);
     const end = t.events().find((e) => e.type === "end");
     expect(end?.signal).toBe("SIGKILL");
+    expect(end?.sandbox).toBe("bwrap (timed out)");
     expect(t.verify().status).toBe(0);
+  });
+
+  it("records output digests and the files created, modified and deleted in the workspace", () => {
+    const t = fresh();
+    writeFileSync(join(t.workspace, "old.txt"), "old\n");
+    writeFileSync(join(t.workspace, "gone.txt"), "bye\n");
+    const r = t.run([
+      "-c",
+      "echo new > new.txt; echo more >> old.txt; rm gone.txt; printf out; printf err >&2",
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const end = t.events().find((e) => e.type === "end")!;
+    expect(end.stdout).toMatchObject({
+      bytes: 3,
+      sha256: createHash("sha256").update("out").digest("hex"),
+      head: "out",
+    });
+    expect(end.files_changed).toEqual([
+      { path: "new.txt", change: "created" },
+      { path: "old.txt", change: "modified" },
+      { path: "gone.txt", change: "deleted" },
+    ]);
+    expect(end.details?.changes).toMatchObject({ created: 1, modified: 1, deleted: 1, truncated: false });
+  });
+
+  it("hides secret files the policy's patterns match in the workspace, even from a command allowed to read all", () => {
+    const t = fresh();
+    writeFileSync(join(t.workspace, "server.pem"), "TOPSECRET-PEM\n");
+    writeFileSync(join(t.workspace, ".env"), "TOPSECRET-ENV\n");
+    writeFileSync(join(t.workspace, "notes.txt"), "TOPSECRET-NOT-REALLY\n");
+    const r = t.run(["--", "grep", "-r", "TOPSECRET", "."]);
+    // A masked file is /dev/null on a nodev bind: opening it fails, so grep reports it and exits 2.
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/\.env: Permission denied/);
+    expect(r.stdout).toContain("notes.txt");
+    expect(r.stdout).not.toContain("TOPSECRET-PEM");
+    expect(r.stdout).not.toContain("TOPSECRET-ENV");
+    const start = t.events().find((e) => e.type === "start")!;
+    expect(start.details?.hidden).toEqual(
+      expect.arrayContaining([join(t.workspace, "server.pem"), join(t.workspace, ".env")]),
+    );
+  });
+
+  it("maps path permissions to mounts: `none` hidden, `read` read-only, `write` writable", () => {
+    const t = fresh();
+    const outside = mkdtempSync("/var/tmp/warden-exec-outside-");
+    const shared = join(outside, "shared");
+    const vault = join(outside, "vault");
+    mkdirSync(shared);
+    mkdirSync(vault);
+    writeFileSync(join(vault, "key"), "TOPSECRET-VAULT\n");
+    t.policy(
+      "paths:\n  entries:\n" +
+        `    - {path: "${outside}/**", permission: read}\n` +
+        `    - {path: "${shared}/**", permission: write}\n` +
+        `    - {path: "${vault}/**", permission: none}\n`,
+    );
+    // `make` is allowed, and what its recipes do is not analysed: the sandbox is the wall that holds here.
+    writeFileSync(
+      join(t.workspace, "Makefile"),
+      `all:\n\t-cat ${vault}/key\n\t-touch ${outside}/ro.txt\n\techo made > ${shared}/made.txt; echo exit=$$?\n`,
+    );
+    const r = t.run(["--", "make", "-s"]);
+    try {
+      expect(r.stdout).not.toContain("TOPSECRET-VAULT");
+      expect(r.stdout).toContain("exit=0");
+      expect(readFileSync(join(shared, "made.txt"), "utf8")).toBe("made\n");
+      expect(existsSync(join(outside, "ro.txt"))).toBe(false);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it("--yolo: a loud banner, and every event of the run marked high-risk", () => {
+    const t = fresh();
+    t.policy(`yolo:\n  allowed_users: [${userInfo().username}]\n`);
+    const r = t.run(["--yolo", "-c", "python3 -c 'print(6 * 7)'"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/YOLO: .* accepts medium risk/);
+    expect(r.stdout).toContain("42");
+    const events = t.events().filter((e) => e.type !== "checkpoint");
+    expect(events.map((e) => e.type)).toEqual(["request", "decision", "start", "end"]);
+    for (const e of events) expect(e).toMatchObject({ mode: "yolo", high_risk: true });
   });
 
   it("rejects bad arguments with exit 3 and a one-line message", () => {

@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBwrapArgs, type SandboxSpec } from "../../src/sandbox/bwrap-args.ts";
 import { probeSandbox } from "../../src/sandbox/probe.ts";
@@ -162,6 +162,10 @@ describe("file system confinement", () => {
     ["direct", (t) => ["touch", t]],
     ["via ..", () => ["touch", "../outside/dotdot"]],
     ["via a symlink in the workspace", () => ["touch", "out-link/vialink"]],
+    [
+      "via a symlink made during the run",
+      (t) => sh(`ln -s ${outside} now-link && echo x > now-link/${basename(t)}`),
+    ],
     ["bash -c", (t) => sh(`echo x > ${t}`)],
     ["python3 -c", (t) => ["python3", "-c", `open(${JSON.stringify(t)}, "w").write("x")`]],
     ["node -e", (t) => ["node", "-e", `require("fs").writeFileSync(${JSON.stringify(t)}, "x")`]],
@@ -188,7 +192,9 @@ describe("file system confinement", () => {
 });
 
 describe("hidden secrets", () => {
-  it("a hidden file reads as empty, directly and via a symlink", async () => {
+  it("a hidden file cannot be opened (a /dev/null on a nodev bind), directly or via a symlink", async () => {
+    expect(await exitOf(["cat", secretFile])).not.toBe(0);
+    expect(await exitOf(["cat", "secret-link"])).not.toBe(0);
     expect(await exitOf(sh(`cat ${secretFile} > s1.txt; cat secret-link > s2.txt; cat s1.txt s2.txt`))).toBe(
       0,
     );
