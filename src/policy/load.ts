@@ -251,7 +251,7 @@ function covers(a: import("./match.ts").PatternSpec, b: import("./match.ts").Pat
         : b.match !== undefined
           ? [b.match.trim().split(/\s+/)[0]!]
           : null;
-    return bp !== null && bp.every((p) => progs.includes(p));
+    return bp?.every((p) => progs.includes(p)) ?? false;
   }
   return false;
 }
