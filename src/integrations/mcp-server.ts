@@ -9,7 +9,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { z } from "zod";
-import type { Request } from "../types.ts";
+import type { Request, Verdict } from "../types.ts";
 import { approveOrFile, type GuardOutcome, guard, requestBase, type Subject } from "./guard.ts";
 import { decisiveFindings } from "./messages.ts";
 import { commandTouches, recordOutcome, rememberTouched } from "./outcome.ts";
@@ -62,17 +62,21 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
     requestBase({ cwd: cwd ? resolve(opts.cwd, cwd) : opts.cwd, agent: AGENT, session, env, rationale });
 
   /** Resolves an `ask` with the human at the client, or files a pending approval. */
-  async function settle(outcome: GuardOutcome): Promise<{ go: true } | { go: false; result: ToolResult }> {
+  /** `approved`: the verdict a human said yes to (its paths are not hidden in the sandbox for that run). */
+  type Settled = { go: true; approved?: Verdict } | { go: false; result: ToolResult };
+
+  async function settle(outcome: GuardOutcome): Promise<Settled> {
     const settled = await decideWithHuman(outcome);
     // The decision is on disk before anything runs or the agent hears of it.
     await flushRecords(env);
     return settled;
   }
 
-  async function decideWithHuman(
-    outcome: GuardOutcome,
-  ): Promise<{ go: true } | { go: false; result: ToolResult }> {
-    if (outcome.decision === "allow") return { go: true };
+  async function decideWithHuman(outcome: GuardOutcome): Promise<Settled> {
+    if (outcome.decision === "allow")
+      return outcome.approvedBy !== undefined && outcome.verdict
+        ? { go: true, approved: outcome.verdict }
+        : { go: true };
     if (outcome.decision === "deny") return { go: false, result: text(outcome.reason, true) };
     if (outcome.decision !== "ask") return { go: true };
     const request = outcome.request!;
@@ -96,7 +100,7 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
         request: { ...request, env: undefined },
         decision: approved ? "allow" : "deny",
       });
-      if (approved) return { go: true };
+      if (approved) return { go: true, approved: verdict };
       return { go: false, result: text(`The user declined: ${outcome.reason}`, true) };
     }
     const settled = approveOrFile(request, verdict, { options: await ready(), env });
@@ -108,7 +112,7 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
       decision: settled.decision,
       approvalId: settled.approvalId,
     });
-    if (settled.decision === "allow") return { go: true };
+    if (settled.decision === "allow") return { go: true, approved: verdict };
     return { go: false, result: text(settled.reason, true) };
   }
 
@@ -159,7 +163,7 @@ export function createWardenMcpServer(opts: McpServerOptions): McpServer {
       let result: Awaited<ReturnType<typeof runCommand>>;
       try {
         // start/end events (exit, output digests, workspace changes) are written by the runner itself.
-        result = await runCommand(request, opts.run, await ready());
+        result = await runCommand(request, opts.run, await ready(), settled.approved);
       } catch (err) {
         return text(`Warden did not run the command: ${(err as Error).message}`, true);
       }

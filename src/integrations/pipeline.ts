@@ -260,20 +260,24 @@ export interface RunResult {
  * Runs an allowed (or approved) command with `bash -c` through the same runner as `warden exec`: the
  * sandbox the policy plans, its limits, and `start`/`end` events in the audit log. Throws, having run
  * nothing, when the sandbox is unavailable (unless `sandbox: "off"` or the policy allows unconfined runs) or
- * the audit log cannot be opened while the policy requires it. The decision is the caller's.
+ * the audit log cannot be opened while the policy requires it. The decision is the caller's; `approved` is
+ * the verdict a human said yes to, whose paths the sandbox then does not hide.
  */
 export async function runCommand(
   request: CommandRequest,
   run: RunOptions,
   options: PipelineOptions = {},
+  approved?: Verdict,
 ): Promise<RunResult> {
-  const [{ launch }, audit, { decideFacts }, { userInfo }, { randomUUID }] = await Promise.all([
-    import("../sandbox/launch.ts"),
-    import("../audit/log.ts"),
-    import("../policy/index.ts"),
-    import("node:os"),
-    import("node:crypto"),
-  ]);
+  const [{ launch, approvedPaths }, audit, { decideFacts }, { userInfo }, { randomUUID }] = await Promise.all(
+    [
+      import("../sandbox/launch.ts"),
+      import("../audit/log.ts"),
+      import("../policy/index.ts"),
+      import("node:os"),
+      import("node:crypto"),
+    ],
+  );
   const env: NodeJS.ProcessEnv = request.env ?? process.env;
   const user = request.user ?? env.USER ?? userInfo().username;
   const policy = policyFor(request, options);
@@ -306,6 +310,7 @@ export async function runCommand(
       sandbox: run.sandbox,
       net: false,
       timeoutMs: policyTimeout === undefined ? run.timeoutMs : Math.min(policyTimeout, run.timeoutMs),
+      ...(approved ? { reveal: approvedPaths(approved) } : {}),
       ...(options.yolo ? { mode: "yolo" as const } : {}),
       stdin: "ignore",
       captureBytes: run.maxOutputBytes,

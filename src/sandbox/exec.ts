@@ -14,7 +14,7 @@ import { type AuditLog, defaultAuditDir, defaultKeyDir, open as openAudit } from
 import { blockedPrograms, evaluate, type LoadedPolicy } from "../index.ts";
 import { decideFacts } from "../policy/index.ts";
 import type { CommandRequest, Verdict } from "../types.ts";
-import { launch, type SandboxChoice } from "./launch.ts";
+import { approvedPaths, launch, type SandboxChoice } from "./launch.ts";
 
 /** Exit statuses of Warden's own outcomes; anything else is the command's. */
 export const EXEC_EXIT = { wardenError: 125, denied: 126 } as const;
@@ -134,6 +134,7 @@ export async function execute(input: ExecInput): Promise<number> {
       sandbox: input.sandbox,
       net: input.net,
       timeoutMs: input.timeoutMs,
+      ...(approvers ? { reveal: approvedPaths(verdict) } : {}),
       mode: verdict.mode,
       stdin: "inherit",
       sinks: input.sinks ?? {
@@ -164,7 +165,10 @@ async function approve(
   if (verdict.decision === "allow") return null;
   const why = verdict.findings
     .filter((f) => f.risk === verdict.risk)
-    .map((f) => `  ${f.risk}: ${f.reason} [${f.rule}]`);
+    .map(
+      (f) =>
+        `  ${f.risk}: ${f.reason} [${f.rule}]${f.paths?.length ? `\n    paths: ${f.paths.join(", ")}` : ""}`,
+    );
   if (verdict.decision === "deny") {
     input.say(`warden: denied (${verdict.risk}${verdict.forbidden ? ", forbidden" : ""}): ${input.command}`);
     for (const line of [...why, ...verdict.reasons.map((r) => `  why: ${r}`)]) input.say(line);

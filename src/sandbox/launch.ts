@@ -6,6 +6,7 @@ import { type StdioOptions, spawn } from "node:child_process";
 import type { AuditLog } from "../audit/log.ts";
 import type { AuditEvent, FileChange, Mode } from "../audit/record.ts";
 import type { EffectivePolicy } from "../policy/compile.ts";
+import type { Verdict } from "../types.ts";
 import { DEFAULT_MAX_PATHS, diffSnapshots, snapshotWorkspace, type WorkspaceChanges } from "./changes.ts";
 import type { LimitsReport } from "./limits.ts";
 import { type OutputDigest, OutputTap } from "./output.ts";
@@ -35,6 +36,8 @@ export interface LaunchInput {
   sandbox: SandboxChoice;
   /** `--net` for this run (the policy's `sandbox.network` also grants it). */
   net: boolean;
+  /** Files a human approved this command to touch: not hidden inside (see planSandbox). */
+  reveal?: readonly string[];
   /** Wall-clock limit; default the policy's `sandbox.timeout`. */
   timeoutMs?: number | undefined;
   /** The verdict's mode; the log marks every `yolo` event high-risk. */
@@ -65,6 +68,11 @@ export interface LaunchResult {
   captured?: { stdout: string; stderr: string; truncated: boolean };
   changes?: WorkspaceChanges;
   limits?: LimitsReport;
+}
+
+/** The paths shown with the findings a human approved: the sandbox does not hide them for that run. */
+export function approvedPaths(verdict: Pick<Verdict, "findings" | "risk">): string[] {
+  return [...new Set(verdict.findings.filter((f) => f.risk === verdict.risk).flatMap((f) => f.paths ?? []))];
 }
 
 /** How many changed paths an `end` event lists (the counts are always exact). */
@@ -152,6 +160,7 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
         net: input.net,
         entries: before.paths(),
         entriesTruncated: before.truncated,
+        ...(input.reveal ? { reveal: input.reveal } : {}),
       });
     } catch (err) {
       return refuse((err as Error).message);
@@ -172,6 +181,7 @@ export async function launch(input: LaunchInput): Promise<LaunchResult> {
             read_only: plan.spec.readOnly,
             hidden: plan.spec.hidden,
             blocked: plan.spec.blockedPrograms,
+            ...(input.reveal?.length ? { revealed: input.reveal } : {}),
             limits: plan.limits,
             notes: plan.notes,
           }

@@ -34,6 +34,11 @@ export interface SandboxPlanInput {
   entries?: readonly string[];
   /** The snapshot stopped early: glob patterns were checked against part of the workspace only. */
   entriesTruncated?: boolean;
+  /**
+   * Files a human approved this very command to touch (the paths shown with the approved findings): readable
+   * inside even when secret, writable only where the policy allows writing. Directories are never revealed.
+   */
+  reveal?: readonly string[];
 }
 
 export interface SandboxPlan {
@@ -100,9 +105,18 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
   }
   // A directory's mount governs what is inside it, so a directory is judged by a child: replacing the
   // workspace root itself is "outside" to PathPermissions, writing in it is not.
+  const revealed = new Set<string>();
+  for (const r of input.reveal ?? []) {
+    const real = canonical(r);
+    if (real !== null && statSync(real, { throwIfNoEntry: false })?.isFile()) {
+      revealed.add(real);
+      literal.add(real);
+    }
+  }
   const stateOf = (p: string, dir: boolean): State => {
-    if (own.has(p)) return "hidden";
+    if ([...own].some((o) => isUnder(p, o))) return "hidden";
     const probe = dir ? join(p, PROBE_NAME) : p;
+    if (revealed.has(p)) return permissions.check(probe, "write", now).ok ? "rw" : "ro";
     if (secrets.match(p) !== null || !permissions.check(probe, "read", now).ok) return "hidden";
     return permissions.check(probe, "write", now).ok ? "rw" : "ro";
   };

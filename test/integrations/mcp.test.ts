@@ -149,6 +149,22 @@ describe("warden mcp", () => {
     expect(verified.status, verified.stderr + verified.stdout).toBe(0);
   });
 
+  it("run_command: a secret the user approved reading is readable in the sandbox for that command only", async () => {
+    const { env, workspace } = setup();
+    writeFileSync(join(workspace, ".env"), "API_KEY=TOPSECRET-MCP\n");
+    const { client, asked } = await connect(workspace, env, "accept", "auto");
+    const approved = await client.callTool({ name: "run_command", arguments: { command: "cat .env" } });
+    expect(asked).toHaveLength(1);
+    expect(textOf(approved)).toContain("TOPSECRET-MCP");
+    // grep is allowed without asking, so nobody approved .env for it: the sandbox keeps it hidden.
+    const unasked = await client.callTool({
+      name: "run_command",
+      arguments: { command: "grep -r TOPSECRET ." },
+    });
+    expect(asked).toHaveLength(1);
+    expect(textOf(unasked)).not.toContain("TOPSECRET-MCP");
+  });
+
   it("ask path: a declined prompt runs nothing", async () => {
     const { env, workspace } = setup();
     const { client } = await connect(workspace, env, "decline");

@@ -7,12 +7,15 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { builtinPolicy } from "../../src/policy/load.ts";
+import { execute } from "../../src/sandbox/exec.ts";
 
 const CLI = new URL("../../dist/warden.js", import.meta.url).pathname;
 
@@ -215,5 +218,67 @@ describe("warden exec", () => {
     const r = t.run(["--sandbox=maybe", "--", "true"]);
     expect(r.status).toBe(3);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("execute() with a terminal prompt", () => {
+  async function prompted(command: string, answers: string[]) {
+    const workspace = realpathSync(mkdtempSync("/var/tmp/warden-exec-prompt-"));
+    const state = mkdtempSync("/var/tmp/warden-exec-state-");
+    writeFileSync(join(workspace, ".env"), "API_KEY=TOPSECRET-APPROVED\n");
+    const said: string[] = [];
+    const questions: string[] = [];
+    const out: Buffer[] = [];
+    try {
+      const code = await execute({
+        command,
+        argv: ["bash", "-c", command],
+        cwd: workspace,
+        policy: builtinPolicy(),
+        yolo: false,
+        noApproval: false,
+        sandbox: "on",
+        net: false,
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HOME: workspace,
+          USER: "dev",
+          WARDEN_STATE_DIR: state,
+        },
+        say: (line) => said.push(line),
+        prompt: async (q) => {
+          questions.push(q);
+          return answers.shift() ?? "n";
+        },
+        sinks: { stdout: (c) => out.push(c), stderr: () => {} },
+      });
+      return { code, said: said.join("\n"), questions, stdout: Buffer.concat(out).toString(), workspace };
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+      rmSync(state, { recursive: true, force: true });
+    }
+  }
+
+  it("shows the command, risk, findings and paths; explains; runs once approved, with the approved secret readable", async () => {
+    const r = await prompted("cat .env", ["e", "y"]);
+    expect(r.said).toContain("cat .env");
+    expect(r.said).toMatch(/risk high/);
+    expect(r.said).toMatch(/paths: .*\/\.env/);
+    expect(r.said).toMatch(/why: /); // the answer `e`
+    expect(r.questions).toHaveLength(2);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("TOPSECRET-APPROVED");
+  });
+
+  it("a `no` runs nothing and exits 126", async () => {
+    const r = await prompted("cat .env", ["n"]);
+    expect(r.code).toBe(126);
+    expect(r.stdout).toBe("");
+  });
+
+  it("an allowed command that was not approved still cannot read the secret", async () => {
+    const r = await prompted("grep -r TOPSECRET .", []);
+    expect(r.questions).toHaveLength(0);
+    expect(r.stdout).not.toContain("TOPSECRET-APPROVED");
   });
 });

@@ -67,6 +67,28 @@ function input(loaded = policy(), extra: Partial<SandboxPlanInput> = {}): Sandbo
 }
 
 describe("planSandbox", () => {
+  it("reveals only the files a human approved, never a directory nor Warden's own state", () => {
+    writeFileSync(join(state, "keys", "alice.key"), "KEY\n");
+    const { spec } = planSandbox(
+      input(policy(), {
+        reveal: [
+          join(ws, ".env"),
+          join(home, ".ssh", "id_ed25519"),
+          join(home, ".aws"),
+          join(state, "keys", "alice.key"),
+        ],
+      }),
+    );
+    expect(spec.readOnly).toEqual(expect.arrayContaining([join(home, ".ssh", "id_ed25519")]));
+    // In the workspace it is as writable as the policy makes it; it is no longer hidden.
+    expect(spec.hidden).not.toContain(join(ws, ".env"));
+    expect(spec.hidden).toEqual(
+      expect.arrayContaining([join(ws, "config", "server.pem"), join(home, ".ssh"), join(home, ".aws")]),
+    );
+    expect([...spec.readOnly!, ...spec.writable!]).not.toContain(join(state, "keys", "alice.key"));
+    expect(spec.hidden).toContain(join(state, "keys"));
+  });
+
   it("hides secrets in the workspace and home, keeps examples, makes git hooks read-only", () => {
     const { spec, notes } = planSandbox(input());
     expect(spec.hidden).toEqual(
