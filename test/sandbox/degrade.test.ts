@@ -2,7 +2,17 @@
 // user namespaces, Warden refuses (exit 125) with the probe's message and runs nothing; `--sandbox=off` is the
 // only way to run unconfined, and the audit log says so.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findOnPath, probeSandbox, resetSandboxProbe } from "../../src/sandbox/probe.ts";
@@ -142,6 +152,29 @@ describe("bwrap absent from PATH", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(t.ws, "ran"))).toBe(true);
     expect(t.events().find((e) => e.type === "start")?.sandbox).toBe("bwrap");
+  });
+});
+
+describe("bubblewrap older than 0.8.0", () => {
+  it("exec refuses, naming the version and the missing flag, and runs nothing", () => {
+    const t = fresh();
+    // What bubblewrap 0.6/0.7 does with a flag it does not know (same message format as bwrap's own).
+    const fake = join(t.bin, "bwrap");
+    writeFileSync(
+      fake,
+      '#!/bin/sh\nif [ "$1" = --version ]; then echo "bubblewrap 0.6.1"; exit 0; fi\n' +
+        'for a in "$@"; do [ "$a" = --disable-userns ] && { echo "bwrap: Unknown option --disable-userns" >&2; exit 1; }; done\n' +
+        'exec "$@"\n',
+    );
+    chmodSync(fake, 0o755);
+    const r = cli(["exec", "--", "touch", "ran"], t.ws, t.env(t.bin));
+    expect(r.status, r.stderr).toBe(125);
+    expect(r.stderr).toContain(
+      `${REFUSAL}bubblewrap 0.6.1 is too old (bwrap: Unknown option --disable-userns)`,
+    );
+    expect(r.stderr).toContain("0.8.0 or later");
+    expect(existsSync(join(t.ws, "ran"))).toBe(false);
+    expectRefusalRecorded(t.events());
   });
 });
 
