@@ -55,39 +55,22 @@ export function seccompInstructions(
     [BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS],
     [BPF_LD_W_ABS, 0, 0, OFF_NR],
   ];
-  // Tail (built last, jumps computed relative to it): [socket check] [deny] [allow]
-  const body: Insn[] = [];
-  if (options.allowUnixSockets) {
-    // Every check jumps to deny on a match; falling through the last one reaches allow.
-    if (a.x32) body.push([BPF_JGE_K, 0, 0, 0x40000000]);
-    for (const nr of IO_URING) body.push([BPF_JEQ_K, 0, 0, nr]);
-    body.forEach((insn, i) => {
-      insn[1] = body.length - i; // → deny
-    });
-    return [...prog, ...body, [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW], [BPF_RET_K, 0, 0, deny]];
-  }
-  if (a.x32) body.push([BPF_JGE_K, 0, 0, 0x40000000]); // jt patched below → deny
-  for (const nr of IO_URING) body.push([BPF_JEQ_K, 0, 0, nr]); // jt → deny
-  body.push([BPF_JEQ_K, 0, 0, a.socket]); // jt → socket arg check, jf → allow
-  // Layout after body: [0] ld arg0, [1] jeq AF_UNIX → deny else allow, [2] ret allow, [3] ret deny
-  const tail: Insn[] = [
-    [BPF_LD_W_ABS, 0, 0, OFF_ARG0_LO],
-    [BPF_JEQ_K, 1, 0, AF_UNIX],
-    [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW],
-    [BPF_RET_K, 0, 0, deny],
-  ];
-  const n = body.length;
-  body.forEach((insn, i) => {
-    const toTail = n - 1 - i; // instructions between this one and tail[0]
-    if (i === n - 1) {
-      insn[1] = 0; // socket → tail[0]
-      insn[2] = toTail + 2; // → allow
-    } else {
-      insn[1] = toTail + 3; // → deny
-      insn[2] = 0;
-    }
+  // Each check jumps to the final deny on a match; falling through every one reaches allow.
+  const checks: Insn[] = [];
+  if (a.x32) checks.push([BPF_JGE_K, 0, 0, 0x40000000]);
+  for (const nr of IO_URING) checks.push([BPF_JEQ_K, 0, 0, nr]);
+  const socketCheck: Insn[] = options.allowUnixSockets
+    ? []
+    : [
+        [BPF_JEQ_K, 0, 2, a.socket], // not socket() → allow
+        [BPF_LD_W_ABS, 0, 0, OFF_ARG0_LO],
+        [BPF_JEQ_K, 1, 0, AF_UNIX], // AF_UNIX → deny, else allow
+      ];
+  const body = [...checks, ...socketCheck];
+  checks.forEach((insn, i) => {
+    insn[1] = body.length - i; // over the rest of the body and the allow → deny
   });
-  return [...prog, ...body, ...tail];
+  return [...prog, ...body, [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW], [BPF_RET_K, 0, 0, deny]];
 }
 
 /** The filter as the bytes of a struct sock_filter[] in host byte order, or null on unsupported arches. */
