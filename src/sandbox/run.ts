@@ -5,10 +5,9 @@
 // Resource limits (limits.ts): prlimit runs inside the sandbox in front of the program; when a cgroup is used,
 // bwrap's --info-fd/--block-fd hold the sandbox until its pid has been moved into the cgroup.
 import { type StdioOptions, spawn } from "node:child_process";
-import { closeSync, openSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-import { sep } from "node:path";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { buildBwrapArgs, resolveBlocked, type SandboxSpec } from "./bwrap-args.ts";
+import { buildBwrapArgs, canonical, isUnder, resolveBlocked, type SandboxSpec } from "./bwrap-args.ts";
 import {
   definedLimits,
   type LimitsReport,
@@ -94,23 +93,14 @@ export function leakableFds(): number[] {
 
 /** Why `prlimit` could not run inside this sandbox, or null: it must not be masked or hidden by the spec. */
 function prlimitBlocked(prlimit: string, spec: SandboxSpec, callerEnv: NodeJS.ProcessEnv): string | null {
-  let real: string;
-  try {
-    real = realpathSync(prlimit);
-  } catch {
-    return `${prlimit} cannot be resolved`;
-  }
+  const real = canonical(prlimit);
+  if (real === null) return `${prlimit} cannot be resolved`;
   const path = spec.env?.PATH ?? callerEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   if (resolveBlocked(spec.blockedPrograms ?? [], path).includes(real))
     return `${real} is a blocked program; the limits are applied by running it inside the sandbox`;
   for (const h of spec.hidden ?? []) {
-    let hidden: string;
-    try {
-      hidden = realpathSync(h);
-    } catch {
-      continue;
-    }
-    if (real === hidden || real.startsWith(hidden.endsWith(sep) ? hidden : hidden + sep))
+    const hidden = canonical(h);
+    if (hidden !== null && isUnder(real, hidden))
       return `${real} is hidden by ${h}; the limits are applied by running it inside the sandbox`;
   }
   return null;
