@@ -87,7 +87,7 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
   const literal = new Set<string>([workspace]);
   if (home !== "/" && home !== "") literal.add(home);
   // Warden's own approval machinery: keys, pending requests, the unlock agent's socket.
-  const own = new Set([keysDir(input.env), approvalsDir(input.env), join(stateDir(input.env), "agent")]);
+  const own = [keysDir(input.env), approvalsDir(input.env), join(stateDir(input.env), "agent")];
   for (const d of own) literal.add(d);
   const globs: RegExp[] = [];
   const patterns = [
@@ -103,8 +103,6 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
       else globs.push(compileGlob(expanded).regex);
     }
   }
-  // A directory's mount governs what is inside it, so a directory is judged by a child: replacing the
-  // workspace root itself is "outside" to PathPermissions, writing in it is not.
   const revealed = new Set<string>();
   for (const r of input.reveal ?? []) {
     const real = canonical(r);
@@ -113,11 +111,14 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
       literal.add(real);
     }
   }
+  // A directory's mount governs what is inside it, so a directory is judged by a child: replacing the
+  // workspace root itself is "outside" to PathPermissions, writing in it is not.
   const stateOf = (p: string, dir: boolean): State => {
-    if ([...own].some((o) => isUnder(p, o))) return "hidden";
+    if (own.some((o) => isUnder(p, o))) return "hidden";
     const probe = dir ? join(p, PROBE_NAME) : p;
-    if (revealed.has(p)) return permissions.check(probe, "write", now).ok ? "rw" : "ro";
-    if (secrets.match(p) !== null || !permissions.check(probe, "read", now).ok) return "hidden";
+    const readable =
+      revealed.has(p) || (secrets.match(p) === null && permissions.check(probe, "read", now).ok);
+    if (!readable) return "hidden";
     return permissions.check(probe, "write", now).ok ? "rw" : "ro";
   };
 
