@@ -86,8 +86,11 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
 
   const literal = new Set<string>([workspace]);
   if (home !== "/" && home !== "") literal.add(home);
-  // Warden's own approval machinery: keys, pending requests, the unlock agent's socket.
-  const own = [keysDir(input.env), approvalsDir(input.env), join(stateDir(input.env), "agent")];
+  // Warden's own approval machinery: keys, pending requests, the unlock agent's socket. Compared with the
+  // canonical candidates, so canonical too: a state dir reached through a symlink must not slip through.
+  const own = [keysDir(input.env), approvalsDir(input.env), join(stateDir(input.env), "agent")].map(
+    (d) => canonical(d) ?? d,
+  );
   for (const d of own) literal.add(d);
   const globs: RegExp[] = [];
   const patterns = [

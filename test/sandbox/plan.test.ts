@@ -1,6 +1,14 @@
 // The policy → sandbox mapping: which host paths a sandboxed command may write, read or not see. Real temp dirs,
 // the real policy compiler; the last tests run real bubblewrap with the planned mounts.
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planSandbox, type SandboxPlanInput } from "../../src/sandbox/plan.ts";
@@ -67,6 +75,17 @@ function input(loaded = policy(), extra: Partial<SandboxPlanInput> = {}): Sandbo
 }
 
 describe("planSandbox", () => {
+  it("hides Warden's keys also when the state dir is reached through a symlink", () => {
+    const link = join(base, "state-link");
+    symlinkSync(state, link);
+    const { spec } = planSandbox(
+      input(policy(), {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, WARDEN_STATE_DIR: link },
+      }),
+    );
+    expect(spec.hidden).toContain(join(state, "keys"));
+  });
+
   it("reveals only the files a human approved, never a directory nor Warden's own state", () => {
     writeFileSync(join(state, "keys", "alice.key"), "KEY\n");
     const { spec } = planSandbox(
