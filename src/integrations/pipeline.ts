@@ -269,15 +269,13 @@ export async function runCommand(
   options: PipelineOptions = {},
   approved?: Verdict,
 ): Promise<RunResult> {
-  const [{ launch, approvedPaths }, audit, { decideFacts }, { userInfo }, { randomUUID }] = await Promise.all(
-    [
+  const [{ launch, approvedPaths, openRunLog }, { decideFacts }, { userInfo }, { randomUUID }] =
+    await Promise.all([
       import("../sandbox/launch.ts"),
-      import("../audit/log.ts"),
       import("../policy/index.ts"),
       import("node:os"),
       import("node:crypto"),
-    ],
-  );
+    ]);
   const env: NodeJS.ProcessEnv = request.env ?? process.env;
   const user = request.user ?? env.USER ?? userInfo().username;
   const policy = policyFor(request, options);
@@ -285,13 +283,7 @@ export async function runCommand(
   const effective = policy.effective(profile);
   const facts = decideFacts({ cwd: request.cwd, env: request.env ?? {}, user }, effective.paths.workspace);
   const notes: string[] = [];
-  let log: Awaited<ReturnType<typeof audit.open>> | null = null;
-  try {
-    log = await audit.open(audit.defaultAuditDir(env), { keyDir: audit.defaultKeyDir(env) });
-  } catch (err) {
-    if (effective.audit.required) throw new Error(`cannot open the audit log: ${(err as Error).message}`);
-    notes.push(`the audit log could not be opened (${(err as Error).message}); ran unrecorded`);
-  }
+  const log = await openRunLog(env, effective.audit.required, (line) => notes.push(line));
   const policyTimeout = effective.sandbox.timeoutMs;
   let result: Awaited<ReturnType<typeof launch>>;
   try {

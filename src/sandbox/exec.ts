@@ -10,11 +10,11 @@ import {
   loadApprovalConfig,
   requestApproval,
 } from "../approval/index.ts";
-import { type AuditLog, defaultAuditDir, defaultKeyDir, open as openAudit } from "../audit/index.ts";
+import type { AuditLog } from "../audit/index.ts";
 import { blockedPrograms, evaluate, type LoadedPolicy } from "../index.ts";
 import { decideFacts } from "../policy/index.ts";
 import type { CommandRequest, Verdict } from "../types.ts";
-import { approvedPaths, launch, type SandboxChoice } from "./launch.ts";
+import { approvedPaths, launch, openRunLog, type SandboxChoice } from "./launch.ts";
 
 /** Exit statuses of Warden's own outcomes; anything else is the command's. */
 export const EXEC_EXIT = { wardenError: 125, denied: 126 } as const;
@@ -39,23 +39,6 @@ export interface ExecInput {
   prompt?: ((question: string) => Promise<string>) | undefined;
   /** Live output destinations (default: this process's stdout/stderr). */
   sinks?: { stdout: (chunk: Buffer) => void; stderr: (chunk: Buffer) => void };
-}
-
-/** Opens the audit log; when the policy does not require it, a failure is a warning and the run goes on unrecorded. */
-async function openLog(input: ExecInput, required: boolean): Promise<AuditLog | null | "refused"> {
-  try {
-    return await openAudit(defaultAuditDir(input.env), { keyDir: defaultKeyDir(input.env) });
-  } catch (err) {
-    const why = (err as Error).message;
-    if (!required) {
-      input.say(
-        `warden: warning: cannot open the audit log (${why}); running unrecorded (audit.required: false)`,
-      );
-      return null;
-    }
-    input.say(`warden: cannot open the audit log, refusing to run: ${why}`);
-    return "refused";
-  }
 }
 
 export async function execute(input: ExecInput): Promise<number> {
@@ -85,8 +68,13 @@ export async function execute(input: ExecInput): Promise<number> {
   const approvers = await approve(input, request, verdict);
   const allowed = verdict.decision === "allow" || approvers !== null;
 
-  const log = await openLog(input, effective.audit.required);
-  if (log === "refused") return EXEC_EXIT.wardenError;
+  let log: AuditLog | null;
+  try {
+    log = await openRunLog(input.env, effective.audit.required, (line) => input.say(`warden: ${line}`));
+  } catch (err) {
+    input.say(`warden: ${(err as Error).message}`);
+    return EXEC_EXIT.wardenError;
+  }
   const requestId = randomUUID();
   const common = {
     request_id: requestId,

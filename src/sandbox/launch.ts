@@ -3,7 +3,7 @@
 // choice — and the `end` event (exit, signal, duration, output digests, workspace changes, limits hit).
 // Shared by `warden exec`, the MCP server's run_command and `warden verify`; the decision is theirs.
 import { type StdioOptions, spawn } from "node:child_process";
-import type { AuditLog } from "../audit/log.ts";
+import { type AuditLog, defaultAuditDir, defaultKeyDir, open as openAudit } from "../audit/log.ts";
 import type { AuditEvent, FileChange, Mode } from "../audit/record.ts";
 import type { EffectivePolicy } from "../policy/compile.ts";
 import type { Verdict } from "../types.ts";
@@ -68,6 +68,25 @@ export interface LaunchResult {
   captured?: { stdout: string; stderr: string; truncated: boolean };
   changes?: WorkspaceChanges;
   limits?: LimitsReport;
+}
+
+/**
+ * The audit log for a run. When it cannot be opened, a policy that requires it (the default) refuses: this
+ * throws. Under `audit.required: false` the failure goes to `warn` and the run goes on unrecorded (null).
+ */
+export async function openRunLog(
+  env: NodeJS.ProcessEnv,
+  required: boolean,
+  warn: (line: string) => void,
+): Promise<AuditLog | null> {
+  try {
+    return await openAudit(defaultAuditDir(env), { keyDir: defaultKeyDir(env) });
+  } catch (err) {
+    const why = (err as Error).message;
+    if (required) throw new Error(`cannot open the audit log, refusing to run: ${why}`);
+    warn(`warning: cannot open the audit log (${why}); running unrecorded (audit.required: false)`);
+    return null;
+  }
 }
 
 /** The paths shown with the findings a human approved: the sandbox does not hide them for that run. */

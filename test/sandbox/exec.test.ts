@@ -213,6 +213,34 @@ describe("warden exec", () => {
     for (const e of events) expect(e).toMatchObject({ mode: "yolo", high_risk: true });
   });
 
+  it("refuses a run it cannot record, unless the policy says audit.required: false", () => {
+    const workspace = mkdtempSync("/var/tmp/warden-exec-ws-");
+    const config = mkdtempSync("/var/tmp/warden-exec-config-");
+    // A state "dir" that is a regular file: the log cannot be created there, not even by root.
+    const state = join(config, "not-a-dir");
+    writeFileSync(state, "");
+    const run = () =>
+      spawnSync(process.execPath, [CLI, "exec", "--", "touch", "ran"], {
+        cwd: workspace,
+        env: { ...process.env, WARDEN_STATE_DIR: state, WARDEN_CONFIG_DIR: config },
+        encoding: "utf8",
+      });
+    try {
+      const refused = run();
+      expect(refused.status).toBe(125);
+      expect(refused.stderr).toContain("warden: cannot open the audit log, refusing to run: ");
+      expect(existsSync(join(workspace, "ran"))).toBe(false);
+      writeFileSync(join(config, "policy.yaml"), "audit:\n  required: false\n");
+      const unrecorded = run();
+      expect(unrecorded.status, unrecorded.stderr).toBe(0);
+      expect(unrecorded.stderr).toContain("running unrecorded (audit.required: false)");
+      expect(existsSync(join(workspace, "ran"))).toBe(true);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+      rmSync(config, { recursive: true, force: true });
+    }
+  });
+
   it("rejects bad arguments with exit 3 and a one-line message", () => {
     const t = fresh();
     const r = t.run(["--sandbox=maybe", "--", "true"]);
