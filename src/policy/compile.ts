@@ -129,12 +129,17 @@ export interface EffectivePolicy {
   applied: string[];
 }
 
-/** Limits in the units the sandbox applies them (same shape as the sandbox's ResourceLimits). */
+/** Limits in the units the sandbox applies them (src/sandbox/limits.ts takes this very type). */
 export interface LimitSettings {
+  /** RLIMIT_AS (soft = hard) and the cgroup memory limit. */
   memoryBytes?: number;
+  /** RLIMIT_CPU (SIGXCPU at the limit, SIGKILL one second later). */
   cpuSeconds?: number;
+  /** RLIMIT_FSIZE. */
   fileSizeBytes?: number;
+  /** RLIMIT_NOFILE. */
   openFiles?: number;
+  /** RLIMIT_NPROC and the cgroup pids.max. */
   processes?: number;
 }
 

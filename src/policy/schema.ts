@@ -16,18 +16,14 @@ const timestamp = z
   .string()
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: "not a date/time (use e.g. 2026-12-01T00:00Z)" })
   .describe("ISO 8601 date/time after which the entry is ignored");
+/** What parseSize (compile.ts) reads: a number with an optional k/m/g/t unit, `i` and `b` optional. */
+const SIZE_TEXT = /^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$/i;
 const size = z
-  .union([
-    z.number().nonnegative(),
-    z.string().regex(/^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$/i, "a size such as 1MB, 512k or 2GiB"),
-  ])
+  .union([z.number().nonnegative(), z.string().regex(SIZE_TEXT, "a size such as 1MB, 512k or 2GiB")])
   .describe("largest existing file the grant covers");
 
 const amount = z
-  .union([
-    z.number().positive(),
-    z.string().regex(/^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$/i, "a size such as 512MiB or 4GiB"),
-  ])
+  .union([z.number().positive(), z.string().regex(SIZE_TEXT, "a size such as 512MiB or 4GiB")])
   .describe("bytes, or a size such as 512MiB or 4GiB");
 
 const rule = z

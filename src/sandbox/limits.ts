@@ -22,19 +22,10 @@ import {
 } from "node:fs";
 import { constants } from "node:os";
 import { dirname, join } from "node:path";
+import type { LimitSettings } from "../policy/compile.ts";
 
-export interface ResourceLimits {
-  /** RLIMIT_AS (soft = hard) and the cgroup memory limit. */
-  memoryBytes?: number;
-  /** RLIMIT_CPU (SIGXCPU at the limit, SIGKILL one second later). */
-  cpuSeconds?: number;
-  /** RLIMIT_FSIZE. */
-  fileSizeBytes?: number;
-  /** RLIMIT_NOFILE. */
-  openFiles?: number;
-  /** RLIMIT_NPROC and the cgroup pids.max. */
-  processes?: number;
-}
+/** The policy's `sandbox.limits`, compiled: one type, so the two cannot drift apart. */
+export type ResourceLimits = LimitSettings;
 
 export interface LimitsReport {
   /** What was applied with prlimit ({} when none). */
