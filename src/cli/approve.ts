@@ -1,6 +1,5 @@
 // `warden approve|deny|pending|unlock|lock`: the human side of approvals. Arguments only; the logic is in
 // src/approval.
-import { parseArgs } from "node:util";
 import {
   type AgentInfo,
   type ApprovalConfig,
@@ -27,25 +26,18 @@ import {
   withdrawToken,
 } from "../approval/index.ts";
 import type { AuditEvent } from "../audit/record.ts";
+import { parseCli } from "./args.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { cliError } from "./keys.ts";
 
 type Options = Record<string, { type: "string" | "boolean"; short?: string }>;
 
+/** parseCli, plus at most `positionals` arguments. */
 function parse(command: string, argv: string[], options: Options, positionals: number) {
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: positionals > 0,
-    });
-    if (parsed.positionals.length > positionals)
-      throw new Error(`unexpected argument '${parsed.positionals[positionals]}'`);
-    return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
-  } catch (err) {
-    throw new CliError(`${command}: ${(err as Error).message}`);
-  }
+  const parsed = parseCli(command, argv, options, positionals > 0);
+  if (parsed.positionals.length > positionals)
+    throw new CliError(`${command}: unexpected argument '${parsed.positionals[positionals]}'`);
+  return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
 }
 
 function help(text: string): number {

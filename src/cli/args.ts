@@ -6,18 +6,22 @@ import { CliError, EXIT } from "./errors.ts";
 
 const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
 
-/** `parseArgs` with positionals allowed and `-h/--help`; an unknown or malformed flag is a CliError naming `command`. */
+/**
+ * `parseArgs`, strict, with `-h/--help` (and positionals unless `allowPositionals` is false); an unknown or
+ * malformed flag, or an unexpected argument, is a CliError naming `command`.
+ */
 export function parseCli<const O extends NonNullable<ParseArgsConfig["options"]>>(
   command: string,
   args: string[],
   options: O,
+  allowPositionals = true,
 ) {
   try {
     return parseArgs({
       args,
       options: { ...options, ...HELP_OPTION },
       strict: true,
-      allowPositionals: true,
+      allowPositionals,
     });
   } catch (err) {
     throw new CliError(`${command}: ${(err as Error).message}`);

@@ -1,6 +1,5 @@
 // `warden audit`: verify, tail, export, show and summarise the audit log. Argument parsing and printing only.
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
-import { parseArgs } from "node:util";
 import {
   AuditError,
   type AuditRecord,
@@ -17,6 +16,7 @@ import {
   writeExport,
 } from "../audit/index.ts";
 import { RISKS, type Risk } from "../types.ts";
+import { parseCli } from "./args.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { type Style, terminalStyle } from "./format.ts";
 
@@ -41,7 +41,6 @@ const COMMON = {
   dir: { type: "string" },
   "key-dir": { type: "string" },
   json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 function parse<T extends Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>>(
@@ -49,16 +48,7 @@ function parse<T extends Record<string, { type: "string" | "boolean"; short?: st
   argv: string[],
   options: T,
 ) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { ...COMMON, ...options },
-    });
-  } catch (err) {
-    throw new CliError(`audit ${sub}: ${(err as Error).message}`);
-  }
+  return parseCli(`audit ${sub}`, argv, { ...COMMON, ...options });
 }
 
 function list(values: string[] | undefined): string[] | undefined {

@@ -56,11 +56,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return sub === undefined ? EXIT.usage : 0;
   }
-  const { values, positionals } = parseCli(`keys ${sub}`, rest, {
-    name: { type: "string" },
-    json: { type: "boolean" },
-  });
-  if (positionals.length > 0) throw new CliError(`keys ${sub}: unexpected argument '${positionals[0]}'`);
+  const { values } = parseCli(
+    `keys ${sub}`,
+    rest,
+    { name: { type: "string" }, json: { type: "boolean" } },
+    false,
+  );
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;

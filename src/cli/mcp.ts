@@ -1,5 +1,5 @@
 // `warden mcp`: serve Warden's guarded tools over MCP stdio. Arguments only; the server is in integrations.
-import { parseArgs } from "node:util";
+import { parseCli } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 const HELP = `usage: warden mcp [--policy FILE] [--profile NAME] [--cwd DIR] [--sandbox=auto|on|off] [--timeout S]
@@ -10,12 +10,18 @@ Serves run_command, check_command, read_file and write_file over MCP on stdin/st
   --timeout S     wall-clock limit per command (default 120)`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(argv));
-  } catch (err) {
-    throw new CliError(`mcp: ${(err as Error).message}`);
-  }
+  const { values } = parseCli(
+    "mcp",
+    argv,
+    {
+      policy: { type: "string" },
+      profile: { type: "string" },
+      cwd: { type: "string" },
+      sandbox: { type: "string" },
+      timeout: { type: "string" },
+    },
+    false,
+  );
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -40,20 +46,4 @@ export async function run(argv: string[]): Promise<number> {
     process.stdin.on("end", () => done());
   });
   return 0;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: false,
-    strict: true,
-    options: {
-      policy: { type: "string" },
-      profile: { type: "string" },
-      cwd: { type: "string" },
-      sandbox: { type: "string" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,6 +1,6 @@
 // `warden policy export claude-settings|gemini|codex|apparmor`: the policy in another tool's format.
 // `run` takes the arguments after `policy export`; the `policy` command dispatches here.
-import { parseArgs } from "node:util";
+import { parseCli } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 const HELP = `usage: warden policy export claude-settings|gemini|codex [--policy FILE] [--cwd DIR]
@@ -12,13 +12,13 @@ const HELP = `usage: warden policy export claude-settings|gemini|codex [--policy
   apparmor         an AppArmor profile denying the account NAME the exec of blocked binaries, and the PAM line`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    throw new CliError(`policy export: ${(err as Error).message}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCli("policy export", argv, {
+    policy: { type: "string" },
+    profile: { type: "string" },
+    cwd: { type: "string" },
+    user: { type: "string" },
+    "login-program": { type: "string" },
+  });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -78,20 +78,4 @@ export async function run(argv: string[]): Promise<number> {
     default:
       throw new CliError("policy export: choose claude-settings, gemini, codex or apparmor");
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      policy: { type: "string" },
-      profile: { type: "string" },
-      cwd: { type: "string" },
-      user: { type: "string" },
-      "login-program": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }

@@ -1,5 +1,5 @@
 // `warden verify [--policy FILE] [--json]`: run the policy's acceptance commands; exit 1 on any failure.
-import { parseArgs } from "node:util";
+import { parseCli } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 const HELP = `usage: warden verify [--policy FILE] [--cwd DIR] [--timeout S] [--json]
@@ -8,12 +8,17 @@ Runs the policy's acceptance commands (must_fail: / must_succeed:) through the r
 sandbox and prints a pass/fail table. Exit status 0 when all pass, 1 when any fails, 3 on a usage error.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(argv));
-  } catch (err) {
-    throw new CliError(`verify: ${(err as Error).message}`);
-  }
+  const { values } = parseCli(
+    "verify",
+    argv,
+    {
+      policy: { type: "string" },
+      cwd: { type: "string" },
+      timeout: { type: "string" },
+      json: { type: "boolean" },
+    },
+    false,
+  );
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -39,19 +44,4 @@ export async function run(argv: string[]): Promise<number> {
   const rows = await verifyAcceptance(checks, { cwd, env, options, timeoutMs: timeout * 1000 });
   process.stdout.write(values.json ? `${JSON.stringify(rows)}\n` : formatTable(rows));
   return rows.every((r) => r.pass) ? 0 : 1;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: false,
-    strict: true,
-    options: {
-      policy: { type: "string" },
-      cwd: { type: "string" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }
