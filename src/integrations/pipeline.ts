@@ -281,7 +281,10 @@ export async function runCommand(
   const policy = policyFor(request, options);
   const profile = policy.selectProfile({ explicit: options.profile, user, agent: request.agent?.name });
   const effective = policy.effective(profile);
-  const facts = decideFacts({ cwd: request.cwd, env: request.env ?? {}, user }, effective.paths.workspace);
+  const facts = decideFacts(
+    { cwd: request.cwd, env: env as Record<string, string>, user },
+    effective.paths.workspace,
+  );
   const notes: string[] = [];
   const log = await openRunLog(env, effective.audit.required, (line) => notes.push(line));
   const policyTimeout = effective.sandbox.timeoutMs;
