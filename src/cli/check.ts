@@ -1,7 +1,7 @@
 // `warden check`: classify a command (or a batch of them) and print the verdict.
 import { createInterface } from "node:readline";
 import { evaluate, type LoadedPolicy } from "../index.ts";
-import type { CommandRequest, Decision } from "../types.ts";
+import type { CommandRequest, Decision, Verdict } from "../types.ts";
 import { loadCliPolicy, parseCli } from "./args.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { formatVerdict, terminalStyle } from "./format.ts";
@@ -43,6 +43,7 @@ function checkOne(command: string, opts: CheckOptions): number {
 async function checkBatch(opts: CheckOptions): Promise<number> {
   let worst = EXIT.allow as number;
   let inputError = false;
+  let internalError = false;
   let lineNo = 0;
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {
@@ -65,13 +66,23 @@ async function checkBatch(opts: CheckOptions): Promise<number> {
       process.stdout.write(`${JSON.stringify({ error })}\n`);
       continue;
     }
-    const { verdict } = evaluate(request(command, cwd), { policy: opts.policy, profile: opts.profile });
+    let verdict: Verdict;
+    try {
+      verdict = evaluate(request(command, cwd), { policy: opts.policy, profile: opts.profile }).verdict;
+    } catch (err) {
+      // One line Warden could not judge must not take the lines after it down: say so, in its place, and go on.
+      internalError = true;
+      const error = `line ${lineNo}: internal error: ${(err as Error).message}`;
+      process.stderr.write(`warden: stdin:${lineNo}: internal error: ${(err as Error).message}\n`);
+      process.stdout.write(`${JSON.stringify({ error })}\n`);
+      continue;
+    }
     process.stdout.write(
       opts.json ? `${JSON.stringify(verdict)}\n` : `${verdict.decision}\t${verdict.risk}\t${command}\n`,
     );
     worst = Math.max(worst, DECISION_EXIT[verdict.decision]);
   }
-  return inputError ? EXIT.usage : worst;
+  return internalError ? EXIT.internal : inputError ? EXIT.usage : worst;
 }
 
 export async function run(argv: string[]): Promise<number> {

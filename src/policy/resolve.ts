@@ -1,7 +1,7 @@
 // Turns a shell word into the absolute path the kernel would touch: quotes removed, `~` and `$HOME`
 // expanded from the request's environment, `..` walked physically and symlinks of the existing prefix
 // followed (a workspace link to /etc *is* /etc). Anything else only known at run time fails closed.
-import { lstatSync, readlinkSync } from "node:fs";
+import { lstatSync, readlinkSync, type Stats } from "node:fs";
 import { isAbsolute } from "node:path";
 import type { Word } from "../types.ts";
 
@@ -100,8 +100,7 @@ export function resolvePhysical(
     if (!exists) continue;
     const current = `/${parts.join("/")}`;
     let target: string | null = null;
-    // No exceptions on the common "does not exist" path: they cost more than the syscall.
-    const st = lstatSync(current, { throwIfNoEntry: false });
+    const st = lstatOrMissing(current);
     if (st === undefined) {
       exists = false;
       continue;
@@ -126,6 +125,19 @@ export function resolvePhysical(
   const resolved = `/${parts.join("/")}`;
   cache?.set(start, resolved);
   return resolved;
+}
+
+/**
+ * lstat that treats every failure as "not there": a word like `README.md/foo` (ENOTDIR), a component over
+ * NAME_MAX (ENAMETOOLONG), an unreadable directory (EACCES) or a link loop only mean the rest of the path
+ * is judged lexically. No exceptions on the common "does not exist" path: they cost more than the syscall.
+ */
+function lstatOrMissing(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Lexical normalisation (for configured roots and patterns that may not exist on this host). */
