@@ -10,11 +10,13 @@ import type {
   FileRequest,
   Finding,
   Invocation,
+  ProjectFacts,
   Request,
   RuleContext,
   Verdict,
   Word,
 } from "./types.ts";
+import { projectFacts } from "./workspace/index.ts";
 
 export {
   analysisEffects,
@@ -43,6 +45,8 @@ export interface EvaluateOptions {
   container?: boolean;
   /** The OS user (default: request.user, then $USER of the request's environment). */
   user?: string;
+  /** The workspace's own code (default: read lazily from the workspace on disk). */
+  project?: ProjectFacts;
 }
 
 export function ruleContext(
@@ -59,6 +63,7 @@ export function ruleContext(
     home: env.HOME ?? facts.home,
     env,
     unknownRisk: policy.unknown,
+    project: projectFacts(facts.workspace),
   };
 }
 
@@ -118,6 +123,7 @@ export function evaluate(request: Request, options: EvaluateOptions = {}): Evalu
     home: env.HOME ?? facts.home,
     env,
     unknownRisk: policy.unknown,
+    project: options.project ?? projectFacts(facts.workspace),
   };
   const analysis = request.kind === "file" ? fileAnalysis(request) : analyze(request.command);
   const findings = classify(analysis, ctx);

@@ -106,6 +106,21 @@ export interface RuleContext {
   env: Readonly<Record<string, string>>;
   /** Risk given to commands no rule knows (the policy's `unknown`). */
   unknownRisk: Risk;
+  /** The workspace's own code (git-tracked files, declared bins); absent: nothing counts as its own. */
+  project?: ProjectFacts;
+}
+
+/**
+ * What the workspace itself declares as its code. Running it is judged like `npm test`: the project's
+ * own work. Answers are false whenever Warden cannot tell (no git, unreadable index, path outside).
+ */
+export interface ProjectFacts {
+  /** The workspace's git index tracks this file (absolute path; it must lie inside the workspace). */
+  tracks(path: string): boolean;
+  /** A program of this name is declared by the workspace's manifests (package.json `bin`, pyproject scripts). */
+  declaresBin(name: string): boolean;
+  /** A package of this name is a declared dependency (package.json, pyproject.toml). */
+  declaresDependency(name: string): boolean;
 }
 
 export type FileOp = "read" | "write" | "edit" | "delete";

@@ -1,6 +1,8 @@
 // The long tail: CLIs no pack knows (vault, gh, flyctl, heroku, stripe, restic …). Most follow
 // `tool [noun] verb [noun] [--flags]`, so the first few words say whether it reads or destroys.
 import type { Finding, Invocation, RuleContext } from "../types.ts";
+import { ownProgram, ownScript } from "./own-code.ts";
+import { normalize } from "./paths.ts";
 import { finding } from "./util.ts";
 
 const READ_VERBS = new Set([
@@ -293,5 +295,17 @@ export function classifyUnknown(inv: Invocation, ctx: RuleContext, index: number
       ),
     ];
   if (read !== null) return [finding("low", "unknown.read", `\`${program} ${read}\` looks read-only`, index)];
-  return [finding(ctx.unknownRisk, "unknown.command", `no rule knows \`${program}\``, index)];
+  return (
+    ownExecutable(inv, ctx, index) ?? [
+      finding(ctx.unknownRisk, "unknown.command", `no rule knows \`${program}\``, index),
+    ]
+  );
+}
+
+/** `./scripts/x.sh` the workspace tracks, or a program its manifest declares: the project's own code. */
+function ownExecutable(inv: Invocation, ctx: RuleContext, index: number): Finding[] | null {
+  const name = inv.argv[0];
+  if (name === undefined || name.dynamic) return null;
+  if (!name.value.includes("/")) return ownProgram(name.value, ctx, index);
+  return ownScript(normalize(name.value, ctx.cwd), name.value, ctx, index);
 }

@@ -3,7 +3,9 @@
 // eval; shell command strings found inside are classified like any other command.
 import type { Finding, Invocation, Risk, RuleContext, Word } from "../types.ts";
 import { maxRisk } from "../types.ts";
+import { type CodeEffects, codeEffects } from "./inline-code.ts";
 import { classifyShellText } from "./nested.ts";
+import { allDeclared, ownPythonModule, ownScript, pythonPackageName } from "./own-code.ts";
 import type { RulePack } from "./pack.ts";
 import { judgeWrite, resolveTarget } from "./paths.ts";
 import { secretPath } from "./secrets.ts";
@@ -35,7 +37,7 @@ const DANGERS: readonly Danger[] = [
   },
   {
     pattern:
-      /\beval\s*\(|\bFunction\s*\(|\bcompile\s*\(|\b__import__\s*\(|\bimportlib\b|\bexec\s*\(|\bvm\.run/,
+      /\beval\s*\(|\bFunction\s*\(|(?<![\w.])compile\s*\(|\b__import__\s*\(|\bimportlib\b|\bexec\s*\(|\bvm\.run/,
     risk: "high",
     what: "evaluates code built at run time",
   },
@@ -111,16 +113,37 @@ function scanCode(code: string, lang: string, ctx: RuleContext, index: number, w
   }
   for (const cmd of shellStrings(code))
     out.push(...classifyShellText(cmd, ctx, index, `${where} runs \`${cmd.slice(0, 60)}\``));
-  if (out.length === 0)
-    out.push(
-      finding(
-        "medium",
-        "interpreters.inline-code",
-        `${where} (${lang} code that is not checked further)`,
-        index,
-      ),
-    );
-  return out;
+  if (out.length > 0) return out;
+  const effects = codeEffects(lang, code);
+  if (effects?.plain) return plainCode(effects, ctx, index, where);
+  const why = effects?.why ? `: it ${effects.why}` : "";
+  return [
+    finding(
+      "medium",
+      "interpreters.inline-code",
+      `${where} (${lang} code that is not checked further${why})`,
+      index,
+    ),
+  ];
+}
+
+/** Code that can only compute, print, read and write the literal files it names: judged by those files. */
+function plainCode(effects: CodeEffects, ctx: RuleContext, index: number, where: string): Finding[] {
+  const literal = (value: string): Word => ({ value, text: value, dynamic: false });
+  const out: Finding[] = [];
+  for (const path of effects.writes) {
+    const j = judgeWrite(resolveTarget(literal(path), ctx), ctx);
+    if (j.risk !== "low")
+      out.push(finding(j.risk, `interpreters.code-write-${j.tag}`, `${where} writes ${j.what}`, index));
+  }
+  for (const path of effects.reads) {
+    const t = resolveTarget(literal(path), ctx);
+    const s = t.kind === "path" ? secretPath(t.path, ctx) : null;
+    if (s) out.push(finding(s.risk, "interpreters.code-secret", `${where} reads ${s.what} (${path})`, index));
+  }
+  if (out.length > 0) return out;
+  const wrote = effects.writes.length > 0 ? `, writing ${effects.writes.join(", ")} in the workspace` : "";
+  return [finding("low", "interpreters.plain-code", `${where} only computes and prints${wrote}`, index)];
 }
 
 function stdinCode(inv: Invocation, lang: string, ctx: RuleContext, index: number): Finding[] | null {
@@ -358,6 +381,8 @@ function script(ctx: RuleContext, index: number, file: Word, lang: string): Find
         index,
       ),
     ];
+  const own = ownScript(t.path, file.value, ctx, index);
+  if (own) return own;
   return [
     finding(
       "medium",
@@ -373,17 +398,19 @@ function pythonModule(inv: Invocation, ctx: RuleContext, index: number, rest: re
   const mod = rest[0]?.value ?? "";
   const args = rest.slice(1).map((w) => w.value);
   if (SAFE_MODULES.has(mod)) return [];
-  if (mod === "pip" || mod === "pip3") return pipLike(args, index);
+  if (mod === "pip" || mod === "pip3") return pipLike(args, index, ctx);
   if (mod === "http.server" || mod === "SimpleHTTPServer")
     return [finding("medium", "interpreters.http-server", "serves the current directory over HTTP", index)];
   if (mod === "twine" && args[0] === "upload")
     return [finding("high", "interpreters.publish", "publishes a package to PyPI", index)];
   if (mod === "" && inv.stdin) return stdinCode(inv, "Python", ctx, index) ?? [];
+  const own = ownPythonModule(mod, ctx, index);
+  if (own) return own;
   return [finding("medium", "interpreters.module", `runs the Python module ${mod || "(none)"}`, index)];
 }
 
 /** pip's grammar, shared by `pip …` (packages pack) and `python -m pip …`. */
-export function pipLike(args: readonly string[], index: number): Finding[] {
+export function pipLike(args: readonly string[], index: number, ctx?: RuleContext): Finding[] {
   const ops = args.filter((a) => !a.startsWith("-"));
   const sub = ops[0] ?? "";
   if (
@@ -435,6 +462,16 @@ export function pipLike(args: readonly string[], index: number): Finding[] {
           !/requirements.*\.txt$/.test(p) &&
           !(args[args.indexOf(p) - 1] ?? "").match(/^(-r|--requirement|-c|--constraint|-e|--editable)$/),
       );
+    const userWide = args.some((a) => /^--(user|target|prefix|root)\b/.test(a) || a === "-t");
+    if (named.length > 0 && !userWide && allDeclared(named, pythonPackageName, ctx))
+      return [
+        finding(
+          "low",
+          "packages.pip-install-declared",
+          `installs declared dependencies (${named.join(" ")})`,
+          index,
+        ),
+      ];
     if (named.length === 0 && (fromFiles || ops.length >= 1))
       return [
         finding(

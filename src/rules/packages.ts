@@ -1,8 +1,9 @@
 // Package managers: restoring declared dependencies and running the project's own scripts is ordinary work;
 // adding packages runs their install code (medium), system package managers need root (high), and
 // publishing sends code to the world (high).
-import type { Finding, Invocation } from "../types.ts";
+import type { Finding, Invocation, RuleContext } from "../types.ts";
 import { pipLike } from "./interpreters.ts";
+import { allDeclared, pythonPackageName, RISKY_SCRIPT } from "./own-code.ts";
 import type { RulePack } from "./pack.ts";
 import { finding } from "./util.ts";
 
@@ -54,8 +55,8 @@ const operands = (rest: readonly string[]) => rest.filter((a) => !a.startsWith("
 const isGlobal = (opts: readonly string[]) =>
   opts.some((o) => o === "-g" || o === "--global" || o === "--location=global");
 
-/** Project script names that change things beyond the working tree. */
-const RISKY_SCRIPT = /deploy|release|publish|destroy|drop|reset|seed|migrate|prod|rollback|nuke|wipe|purge/i;
+/** `lodash@^4` → `lodash`, `@types/node@20` → `@types/node`. */
+const jsPackageName = (spec: string) => spec.replace(/(?<=.)@[^@/]*$/, "");
 
 function runScript(tool: string, name: string, index: number): Finding[] {
   if (name === "") return [];
@@ -135,7 +136,7 @@ const TOOL_DANGER: Record<string, RegExp> = {
   rimraf: /.*/,
 };
 
-function npxLike(tool: string, args: readonly string[], index: number): Finding[] {
+function npxLike(tool: string, args: readonly string[], index: number, ctx?: RuleContext): Finding[] {
   const words = args.filter(
     (a, i) => !a.startsWith("-") && !(i > 0 && /^(-p|--package)$/.test(args[i - 1]!)),
   );
@@ -155,6 +156,8 @@ function npxLike(tool: string, args: readonly string[], index: number): Finding[
       ];
     return [];
   }
+  if (ctx?.project?.declaresDependency(name))
+    return [finding("low", "packages.npx-declared", `\`${tool} ${pkg}\` runs a declared dependency`, index)];
   if (name.startsWith("create-") || name.includes("/create-"))
     return [
       finding("medium", "packages.npx-create", `downloads and runs the project generator ${pkg}`, index),
@@ -278,7 +281,7 @@ const NPM_PUBLISH = new Set([
   "trust",
 ]);
 
-function jsManager(inv: Invocation, index: number): Finding[] {
+function jsManager(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
   const tool = inv.program!;
   const { sub, rest, opts } = subcommand(inv);
   if (opts.includes("--version") || opts.includes("-v") || opts.includes("--help") || opts.includes("-h"))
@@ -295,7 +298,7 @@ function jsManager(inv: Invocation, index: number): Finding[] {
   }
   if (sub === "login" || sub === "adduser" || sub === "add-user" || sub === "logout")
     return [finding("medium", "packages.registry-login", "changes registry credentials", index)];
-  if (sub === "exec" || sub === "x" || sub === "dlx") return npxLike(`${tool} ${sub}`, rest, index);
+  if (sub === "exec" || sub === "x" || sub === "dlx") return npxLike(`${tool} ${sub}`, rest, index, ctx);
   if (sub === "create" || (tool !== "npm" && sub === "init" && ops.length > 0))
     return npxLike(`${tool} ${sub}`, [`create-${ops[0] ?? ""}`], index);
   if (NPM_INSTALL.has(sub) || (tool === "yarn" && sub === "global")) {
@@ -310,6 +313,15 @@ function jsManager(inv: Invocation, index: number): Finding[] {
         ),
       ];
     if (pkgs.length === 0) return [];
+    if (allDeclared(pkgs, jsPackageName, ctx))
+      return [
+        finding(
+          "low",
+          "packages.install-declared",
+          `installs declared dependencies (${pkgs.join(" ")})`,
+          index,
+        ),
+      ];
     return [
       finding(
         "medium",
@@ -358,11 +370,12 @@ function jsManager(inv: Invocation, index: number): Finding[] {
   return [finding("medium", "packages.npm-other", `\`npm ${sub}\``, index)];
 }
 
-function npx(inv: Invocation, index: number): Finding[] {
+function npx(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
   return npxLike(
     inv.program!,
     inv.argv.slice(1).map((w) => w.value),
     index,
+    ctx,
   );
 }
 
@@ -598,7 +611,7 @@ function goTool(inv: Invocation, index: number): Finding[] {
   return [finding("medium", "packages.go-other", `\`go ${sub}\``, index)];
 }
 
-function python(inv: Invocation, index: number): Finding[] {
+function python(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
   const tool = inv.program!;
   const { sub, rest } = subcommand(inv, ["--directory", "--project", "-p", "--python", "-C"]);
   const ops = operands(rest);
@@ -606,10 +619,11 @@ function python(inv: Invocation, index: number): Finding[] {
     return pipLike(
       inv.argv.slice(1).map((w) => w.value),
       index,
+      ctx,
     );
   if (tool === "uvx" || (tool === "pipx" && sub === "run"))
     return npxLike(tool, tool === "uvx" ? inv.argv.slice(1).map((w) => w.value) : rest, index);
-  if (tool === "uv" && sub === "pip") return pipLike(rest, index);
+  if (tool === "uv" && sub === "pip") return pipLike(rest, index, ctx);
   if (tool === "uv" && sub === "tool") {
     if (ops[0] === "run") return npxLike("uv tool run", rest.slice(1), index);
     if (ops[0] === "list" || ops[0] === "dir") return [];
@@ -661,6 +675,10 @@ function python(inv: Invocation, index: number): Finding[] {
       finding("high", "packages.publish", `\`${tool} publish\` uploads the package for everyone`, index),
     ];
   if (sub === "run") return [];
+  if (sub === "add" && ops.length > 0 && allDeclared(ops, pythonPackageName, ctx))
+    return [
+      finding("low", "packages.install-declared", `installs declared dependencies (${ops.join(" ")})`, index),
+    ];
   if (["add", "remove", "rm"].includes(sub))
     return [
       finding(
@@ -852,13 +870,13 @@ export const packagesPack: RulePack = {
     "gradle",
     "gradlew",
   ],
-  classify(inv, _ctx, index) {
+  classify(inv, ctx, index) {
     const program = inv.program!;
     switch (program) {
       case "npm":
       case "pnpm":
       case "yarn":
-        return jsManager(inv, index);
+        return jsManager(inv, ctx, index);
       case "bun": {
         const first = inv.argv[1]?.value ?? "";
         // `bun file.ts` / `bun -e` are code: the interpreters pack judges those.
@@ -868,13 +886,14 @@ export const packagesPack: RulePack = {
             "bun x",
             inv.argv.slice(2).map((w) => w.value),
             index,
+            ctx,
           );
-        return jsManager(inv, index);
+        return jsManager(inv, ctx, index);
       }
       case "npx":
       case "bunx":
       case "pnpx":
-        return npx(inv, index);
+        return npx(inv, ctx, index);
       case "pip":
       case "pip3":
       case "uv":
@@ -883,7 +902,7 @@ export const packagesPack: RulePack = {
       case "pipx":
       case "pdm":
       case "hatch":
-        return python(inv, index);
+        return python(inv, ctx, index);
       case "conda":
       case "mamba": {
         const { sub } = subcommand(inv);

@@ -5,8 +5,9 @@ import { commandRisk, invRisk, packFindings, packRisk, rules } from "./helpers.t
 const risk = (...argv: string[]) => packRisk(interpretersPack, argv);
 
 describe("inline code", () => {
-  it("is at least medium, and high when it calls a shell, deletes, evaluates or opens sockets", () => {
-    expect(risk("python3", "-c", "print(1)")).toBe("medium");
+  it("is low only when plain, at least medium otherwise, high when it calls a shell, deletes, evaluates or opens sockets", () => {
+    expect(risk("python3", "-c", "print(1)")).toBe("low");
+    expect(risk("python3", "-c", "import os; os.rename('a', 'b')")).toBe("medium");
     expect(risk("python3", "-c", "import subprocess; subprocess.run(['ls'])")).toBe("high");
     expect(risk("python", "-c", "import shutil; shutil.rmtree('x')")).toBe("high");
     expect(risk("node", "-e", "require('fs').rmSync('x')")).toBe("high");
@@ -60,9 +61,13 @@ describe("scripts, modules, stdin", () => {
     expect(
       packRisk(interpretersPack, ["python3"], { stdin: "heredoc", stdinText: 'import os\nos.system("id")' }),
     ).toBe("high");
-    expect(packRisk(interpretersPack, ["python3"], { stdin: "heredoc", stdinText: "print(1)" })).toBe(
-      "medium",
-    );
+    expect(packRisk(interpretersPack, ["python3"], { stdin: "heredoc", stdinText: "print(1)" })).toBe("low");
+    expect(
+      packRisk(interpretersPack, ["python3"], {
+        stdin: "heredoc",
+        stdinText: "import pickle\npickle.loads(b'')",
+      }),
+    ).toBe("medium");
     expect(packRisk(interpretersPack, ["python3"], { stdin: "pipe" })).toBe("high");
     expect(packRisk(interpretersPack, ["node", "-"], { stdin: "pipe" })).toBe("high");
   });

@@ -1,0 +1,71 @@
+// Friction on real agent work (test/corpus/ordinary-work.jsonl, copied from the shared corpus): commands a
+// supervising engineer would let run must be allowed, at most 3% may still prompt, and every line marked
+// `ask` must keep asking (or be denied). Each command is judged in its session's workspace, with that
+// workspace's own code (git-tracked files, declared bins and dependencies) from ordinary-work.workspaces.json.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { evaluate } from "../../src/index.ts";
+import { projectFactsFrom } from "../../src/workspace/index.ts";
+import { CORPUS_DIR, readJsonl } from "./corpus.ts";
+
+interface WorkCase {
+  command: string;
+  expected: "allow" | "ask";
+  category: string;
+  note: string;
+  source: string;
+  line: number;
+}
+interface Workspace {
+  cwd: string;
+  home: string;
+  tracked: string[];
+  bins: string[];
+  dependencies: string[];
+}
+
+const cases = readJsonl<WorkCase>(join(CORPUS_DIR, "ordinary-work.jsonl"));
+const workspaces = JSON.parse(
+  readFileSync(join(CORPUS_DIR, "ordinary-work.workspaces.json"), "utf8"),
+) as Record<string, Workspace>;
+
+function judge(c: WorkCase) {
+  const ws = workspaces[c.source.split(":")[0]!];
+  if (!ws) throw new Error(`line ${c.line}: no workspace for ${c.source}`);
+  return evaluate(
+    { kind: "command", command: c.command, cwd: ws.cwd, env: { HOME: ws.home, USER: "agent" } },
+    { project: projectFactsFrom({ root: ws.cwd, ...ws }) },
+  ).verdict;
+}
+
+const MAX_FRICTION = 0.03;
+
+describe("ordinary agent work", () => {
+  it("has all 706 commands", () => {
+    expect(cases.length).toBe(706);
+  });
+
+  it(`prompts on at most ${MAX_FRICTION * 100}% of the commands a supervisor would let run`, () => {
+    const allowLines = cases.filter((c) => c.expected === "allow");
+    const prompted = allowLines
+      .map((c) => ({ c, v: judge(c) }))
+      .filter(({ v }) => v.decision !== "allow")
+      .map(
+        ({ c, v }) =>
+          `${c.line}: ${v.decision} [${v.findings.filter((f) => f.risk !== "low").map((f) => f.rule)}] ${c.command.slice(0, 100)}`,
+      );
+    const share = prompted.length / allowLines.length;
+    console.log(
+      `ordinary-work friction: ${prompted.length}/${allowLines.length} = ${(share * 100).toFixed(1)}%\n  ${prompted.join("\n  ")}`,
+    );
+    expect(share, prompted.join("\n")).toBeLessThanOrEqual(MAX_FRICTION);
+  });
+
+  for (const c of cases.filter((x) => x.expected === "ask")) {
+    it(`line ${c.line} still asks: ${c.command.slice(0, 80)}`, () => {
+      const v = judge(c);
+      expect(v.decision, `${c.note}: ${v.findings.map((f) => f.rule).join(", ")}`).not.toBe("allow");
+    });
+  }
+});
