@@ -453,6 +453,9 @@ function create(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
     if (j.risk === "low") continue;
     // Creating an empty file or directory loses nothing; only where it lands matters, and less than a write.
     const risk = j.tag === "device" || j.tag === "system" ? "high" : "medium";
+    // An empty directory outside the workspace changes nothing anyone relies on; what is later written in it
+    // is judged on its own.
+    if (inv.program === "mkdir" && risk === "medium") continue;
     return [finding(risk, `dev.${inv.program}-${j.tag}`, `\`${inv.program}\` creates ${j.what}`, index)];
   }
   return [];

@@ -746,7 +746,9 @@ export function classifyGit(inv: Invocation, _ctx: RuleContext, index: number): 
     found.push(v("medium", "dynamic-subcommand", "the git subcommand is only known at run time"));
   } else {
     found.push(classifySubcommand(sub, rest), ...transportFindings(sub, rest));
-    if (SENSITIVE.has(sub)) {
+    // `git reset` without --hard/--merge/--keep only moves the index (and HEAD): a glob there unstages files.
+    const indexOnly = sub === "reset" && !rest.some((a) => /^--(hard|merge|keep)$/.test(a));
+    if (SENSITIVE.has(sub) && !indexOnly) {
       const dyn = words.slice(at + 1).find((w) => w.dynamic);
       if (dyn)
         found.push(

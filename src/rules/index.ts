@@ -7,6 +7,7 @@ import { databasesPack } from "./databases.ts";
 import { devPack } from "./dev.ts";
 import { filesystemPack } from "./filesystem.ts";
 import { classifyUnknown } from "./generic.ts";
+import { ghPack } from "./gh.ts";
 import { gitPack } from "./git.ts";
 import { classifyNotes } from "./hidden.ts";
 import { iacPack } from "./iac.ts";
@@ -31,6 +32,7 @@ export const PACKS: readonly RulePack[] = [
   secretsPack,
   devPack,
   gitPack,
+  ghPack,
   containersPack,
   kubernetesPack,
   cloudPack,

@@ -776,6 +776,15 @@ function source(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
   // The project's own virtualenv is everyday work; shared set-up scripts (nvm, cargo) are worth a look.
   if (inside && /\/bin\/activate(\.\w+)?$/.test(t.path))
     return [finding("low", "interpreters.source-env", `activates the virtualenv in ${file.value}`, index)];
+  // Installers of uv, rustup, nvm and sdkman put these exactly here; an agent rewriting one asks (a write
+  // outside the workspace), so sourcing the file in place is set-up, not new code.
+  const toolEnv = [".local/bin/env", ".cargo/env", ".nvm/nvm.sh", ".sdkman/bin/sdkman-init.sh"];
+  if (toolEnv.some((p) => t.path === `${ctx.home}/${p}`))
+    return [
+      finding("low", "interpreters.source-tool-env", `sets up a tool's environment (${file.value})`, index),
+    ];
+  const own = ownScript(t.path, file.value, ctx, index);
+  if (own) return own;
   if (/(^|\/)(nvm\.sh|\.cargo\/env|sdkman-init\.sh|bin\/activate)$/.test(t.path))
     return [
       finding("medium", "interpreters.source-env", `runs the shell set-up script ${file.value}`, index, {

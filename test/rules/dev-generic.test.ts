@@ -98,6 +98,6 @@ describe("generic long-tail rule", () => {
 
   it("end to end", () => {
     expect(commandRisk("gh pr view 42")).toBe("low");
-    expect(commandRisk("gh repo delete acme/api --yes")).toBe("high");
+    expect(commandRisk("gh repo delete acme/api --yes")).toBe("critical");
   });
 });
