@@ -18,9 +18,12 @@ import { networkPack } from "./network.ts";
 import type { RulePack } from "./pack.ts";
 import { packagesPack } from "./packages.ts";
 import { privilegePack } from "./privilege.ts";
+import { processesPack } from "./processes.ts";
 import { redirectPack } from "./redirect.ts";
 import { secretsPack } from "./secrets.ts";
 import { selfPack } from "./self.ts";
+import { classifySequence } from "./sequence.ts";
+import { vaultsPack } from "./vaults.ts";
 
 export const PACKS: readonly RulePack[] = [
   filesystemPack,
@@ -38,6 +41,8 @@ export const PACKS: readonly RulePack[] = [
   cloudPack,
   iacPack,
   databasesPack,
+  vaultsPack,
+  processesPack,
   selfPack,
 ];
 
@@ -107,6 +112,7 @@ export function classify(analysis: Analysis, ctx: RuleContext): Finding[] {
     findings.push(...classifyInvocation(inv, ctx, i, functionCalls.has(i)));
   });
   findings.push(...classifyNotes(analysis));
+  findings.push(...classifySequence(analysis, ctx, findings));
   return findings;
 }
 

@@ -2,6 +2,7 @@
 // Knows nothing of risk. Never throws: anything it cannot analyse becomes a diagnostic (which fails closed later).
 
 import type { Analysis } from "../types.ts";
+import { registerFlows } from "./flows.ts";
 import { rootFrame } from "./frame.ts";
 import { Walker } from "./walk.ts";
 
@@ -11,6 +12,8 @@ export interface AnalyzeOptions {
   /** Input bound in UTF-16 code units. Default 1 MiB (1,048,576). */
   maxLength?: number;
 }
+
+export { type AssignedVariable, analysisFlows, type Flows, type Substitution } from "./flows.ts";
 
 export const DEFAULT_MAX_DEPTH = 32;
 export const DEFAULT_MAX_LENGTH = 1 << 20;
@@ -52,5 +55,12 @@ export function analyze(source: string, options?: AnalyzeOptions): Analysis {
       span: [0, source.length],
     });
   }
-  return { source, invocations: walker.invocations, notes: walker.notes, diagnostics: walker.diagnostics };
+  const analysis: Analysis = {
+    source,
+    invocations: walker.invocations,
+    notes: walker.notes,
+    diagnostics: walker.diagnostics,
+  };
+  registerFlows(analysis, walker.flows());
+  return analysis;
 }

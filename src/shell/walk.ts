@@ -12,6 +12,7 @@ import {
   type SyntaxNode,
 } from "unbash";
 import type { Assignment, Diagnostic, Invocation, Note, NoteKind, Redirect, Word } from "../types.ts";
+import type { AssignedVariable, Flows, Substitution } from "./flows.ts";
 import { childFrame, type Frame, mapEnd, mapOffset } from "./frame.ts";
 import { interpreterReadsStdin, SHELLS, shellMode, trapAction } from "./payloads.ts";
 import {
@@ -34,6 +35,8 @@ interface Input {
   readonly dynamic: boolean;
   /** Frame of the body, for re-parsing it. */
   readonly frame: Frame | undefined;
+  /** For a pipe: the invocations of the previous pipeline stage (whose output it carries). */
+  readonly from?: readonly number[];
 }
 
 interface Ctx {
@@ -44,7 +47,15 @@ interface Ctx {
   readonly input: Input | null;
 }
 
-const PIPE: Input = { kind: "pipe", text: "", dynamic: false, frame: undefined };
+function pipeFrom(from: readonly number[]): Input {
+  return { kind: "pipe", text: "", dynamic: false, frame: undefined, from };
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(i);
+  return out;
+}
 
 /** Variables whose value names a program (or code) that some tool runs later. */
 export const ENV_PROGRAM_VARS: ReadonlySet<string> = new Set([
@@ -119,6 +130,13 @@ export class Walker {
   readonly invocations: Invocation[] = [];
   readonly notes: Note[] = [];
   readonly diagnostics: Diagnostic[] = [];
+  /** Data relations between the invocations (src/shell/flows.ts), filled as they are emitted. */
+  private readonly stdinFrom: number[][] = [];
+  private readonly substitution: (Substitution | null)[] = [];
+  private readonly wrapper: (number | null)[] = [];
+  private readonly variables: AssignedVariable[] = [];
+  /** Invocations found inside `>(…)`: the command they stand in writes into them. */
+  private readonly writtenInto = new Set<number>();
   private readonly functions = new Set<string>();
   private readonly reported = new Set<string>();
   private depth = 0;
@@ -129,6 +147,35 @@ export class Walker {
 
   run(source: string, frame: Frame): void {
     this.script(parse(source), { text: source, frame, via: [], input: null });
+  }
+
+  flows(): Flows {
+    return {
+      stdinFrom: this.stdinFrom,
+      substitution: this.substitution,
+      wrapper: this.wrapper,
+      variables: this.variables,
+    };
+  }
+
+  /** Invocations in [from, now) not yet attributed: `into` is the command line they were substituted into. */
+  private substituted(from: number, into: number): void {
+    for (let j = from; j < into; j++) {
+      if (this.substitution[j] !== null) continue;
+      this.substitution[j] = { into, kind: this.writtenInto.has(j) ? "input" : "output" };
+    }
+  }
+
+  /** Invocations in [from, now) not yet attributed run under wrapper `idx`. */
+  private wrapped(from: number, idx: number): void {
+    for (let j = from; j < this.invocations.length; j++) if (this.wrapper[j] === null) this.wrapper[j] = idx;
+  }
+
+  private assigned(list: readonly Assignment[], from: number, visibleFrom: number): void {
+    if (from >= visibleFrom) return;
+    const sources = range(from, visibleFrom);
+    for (const a of list)
+      if (a.value.dynamic) this.variables.push({ name: a.name, from: sources, visibleFrom });
   }
 
   /** Notes that need the whole picture: calls of functions defined anywhere in the request. */
@@ -186,8 +233,12 @@ export class Walker {
         for (const c of node.commands) this.visit(c, ctx);
         return;
       case "Pipeline": {
-        const piped = ctx.input === PIPE ? ctx : { ...ctx, input: PIPE };
-        for (let i = 0; i < node.commands.length; i++) this.visit(node.commands[i]!, i === 0 ? ctx : piped);
+        let from: number[] = [];
+        for (let i = 0; i < node.commands.length; i++) {
+          const start = this.invocations.length;
+          this.visit(node.commands[i]!, i === 0 ? ctx : { ...ctx, input: pipeFrom(from) });
+          from = range(start, this.invocations.length);
+        }
         return;
       }
       case "Statement":
@@ -220,7 +271,10 @@ export class Walker {
                 text: script.source,
                 frame: childFrame(ctx.frame, node.pos + 1, node.pos, node.end, true),
               };
+        const start = this.invocations.length;
         this.script(script, inner);
+        if (node.type === "ProcessSubstitution" && node.operator === ">")
+          for (let j = start; j < this.invocations.length; j++) this.writtenInto.add(j);
         this.depth--;
         return;
       }
@@ -290,6 +344,7 @@ export class Walker {
 
   private command(node: Command, ctx: Ctx): void {
     const frame = ctx.frame;
+    const before = this.invocations.length;
     let assignments: Assignment[] | undefined;
     const redirects: Redirect[] = [];
     let input = ctx.input;
@@ -316,11 +371,14 @@ export class Walker {
     this.checkSkipped(node, ctx);
     if (words.length === 0) {
       // Only assignments and redirections: no program runs, but the shell keeps the variables.
-      if (assignments !== undefined) for (const a of assignments) this.envProgram(a, span, undefined);
+      if (assignments !== undefined) {
+        for (const a of assignments) this.envProgram(a, span, undefined);
+        if (redirects.length === 0) this.assigned(assignments, before, this.invocations.length);
+      }
       // A bare redirection (`> /etc/passwd`) still opens and truncates its target: report it as the null
       // command `:` with those redirections, which is exactly what the shell does.
-      if (redirects.length > 0)
-        this.emit(
+      if (redirects.length > 0) {
+        const idx = this.emit(
           [
             {
               word: { value: ":", dynamic: false, text: "" },
@@ -337,10 +395,17 @@ export class Walker {
           input,
           span,
         );
+        this.substituted(before, idx);
+        if (assignments !== undefined) this.assigned(assignments, before, idx);
+      }
       return;
     }
     const idx = this.emit(words, ctx, assignments ?? NO_ASSIGNMENTS, assignments, redirects, input, span);
-    if (declared !== undefined) for (const a of declared) this.envProgram(a, span, idx);
+    this.substituted(before, idx);
+    if (declared !== undefined) {
+      for (const a of declared) this.envProgram(a, span, idx);
+      this.assigned(declared, before, idx);
+    }
   }
 
   /**
@@ -441,19 +506,25 @@ export class Walker {
     if (input !== null && (input.kind === "heredoc" || input.kind === "herestring"))
       inv.stdinText = input.text;
     const idx = this.invocations.push(inv) - 1;
+    this.stdinFrom[idx] = input?.kind === "pipe" && input.from !== undefined ? [...input.from] : [];
+    this.substitution[idx] = null;
+    this.wrapper[idx] = null;
     if (fresh !== undefined) for (const a of fresh) this.envProgram(a, span, idx);
     if (program === null) {
       this.note("dynamic-command", head.word.text || head.word.value, span, idx);
       // `$SHELL -c 'code'`: the name is unknown but the payload is very likely shell code.
       const mode = shellMode(words);
       if (mode.kind === "command" && this.enter(ctx.frame, span[0], span[1])) {
+        const start = this.invocations.length;
         this.payload(mode.code, `${head.word.text} -c`, idx, ctx, input, span);
+        this.wrapped(start, idx);
         this.depth--;
       }
       return idx;
     }
     this.builtinNotes(program, words, idx, span);
     const inners = unwrap(program, words);
+    const start = this.invocations.length;
     for (const inner of inners) {
       if (!this.enter(ctx.frame, span[0], span[1])) break;
       this.inner(inner, idx, ctx, assignments, input, span);
@@ -461,9 +532,10 @@ export class Walker {
     }
     if (SHELLS.has(program)) {
       if (shellMode(words).kind === "stdin") this.shellStdin(program, idx, ctx, input, span);
-    } else if (input === PIPE && interpreterReadsStdin(program, words)) {
+    } else if (input?.kind === "pipe" && interpreterReadsStdin(program, words)) {
       this.note("shell-reads-stdin", `${program} reads its program from a pipe`, span, idx);
     }
+    this.wrapped(start, idx);
     return idx;
   }
 
