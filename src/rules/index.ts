@@ -10,6 +10,7 @@ import { classifyUnknown } from "./generic.ts";
 import { ghPack } from "./gh.ts";
 import { gitPack } from "./git.ts";
 import { classifyNotes } from "./hidden.ts";
+import { homeProgram } from "./home-program.ts";
 import { iacPack } from "./iac.ts";
 import { interpretersPack } from "./interpreters.ts";
 import { kubernetesPack } from "./kubernetes.ts";
@@ -65,6 +66,8 @@ export function packsFor(program: string): readonly RulePack[] {
 
 function classifyInvocation(inv: Invocation, ctx: RuleContext, index: number, isFunction = false): Finding[] {
   if (inv.program === null) {
+    const program = homeProgram(inv, ctx);
+    if (program !== null) return classifyInvocation({ ...inv, program }, ctx, index, isFunction);
     return [
       {
         risk: "high",
