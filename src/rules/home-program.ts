@@ -7,7 +7,8 @@ import type { Invocation, RuleContext } from "../types.ts";
 import { expandWord } from "./paths.ts";
 
 const LOOKED_INTO = new Set(wrapperNames());
-const INTERPRETER = /^(python[\d.]*|pypy[\d.]*|node|nodejs|deno|bun|ruby|perl|php|lua|luajit|Rscript|osascript|tclsh|wish)$/;
+const INTERPRETER =
+  /^(python[\d.]*|pypy[\d.]*|node|nodejs|deno|bun|ruby|perl|php|lua|luajit|Rscript|osascript|tclsh|wish)$/;
 
 /** The basename `inv` runs when its dynamic command name is a literal path under the home directory, else null. */
 export function homeProgram(inv: Invocation, ctx: RuleContext): string | null {
