@@ -1,6 +1,6 @@
 // git: reads are free; local, recoverable history work is low; publishing is medium; anything that throws
 // away uncommitted work, rewrites a remote, or lets git run a program of the caller's choosing is high.
-import type { Finding, Invocation, Risk, RuleContext } from "../types.ts";
+import type { Finding, Invocation, Risk, RuleContext, Word } from "../types.ts";
 import { hasOption, operands, optionValues, splitAtSubcommand } from "./cli.ts";
 import type { RulePack } from "./pack.ts";
 import { finding } from "./util.ts";
@@ -371,6 +371,9 @@ function classifyCheckout(rest: readonly string[]): Verdict {
   if (hasOption(rest, ["--force"], "f", "bBU"))
     return v("high", "checkout-force", "checkout --force throws away uncommitted changes");
   const dd = rest.indexOf("--");
+  // During a merge or rebase, --ours/--theirs take one side for the conflicted files: resolving, not discarding.
+  if (hasOption(rest, ["--ours", "--theirs"]))
+    return v("low", "checkout-side", "takes one side of a merge conflict for the named files");
   if (rest.some((a) => a === "--pathspec-from-file" || a.startsWith("--pathspec-from-file=")))
     return v("high", "checkout-paths", "checkout of paths overwrites uncommitted changes in those files");
   const ops = operands(dd === -1 ? rest : rest.slice(0, dd), {
@@ -415,6 +418,8 @@ function classifyRestore(rest: readonly string[]): Verdict {
     attached: ["-s"],
   });
   if (staged && !worktree) return v("low", "restore-staged", "unstages changes (working files are kept)");
+  if (hasOption(rest, ["--ours", "--theirs"]) && !hasOption(rest, ["--source"], "s"))
+    return v("low", "restore-side", "takes one side of a merge conflict for the named files");
   if (paths.length === 0 && !hasOption(rest, ["--pathspec-from-file"]))
     return v("low", "restore-nothing", "restore without paths does nothing");
   const shown = paths.map((p) => p.value).join(" ") || "the listed files";
@@ -746,10 +751,12 @@ export function classifyGit(inv: Invocation, _ctx: RuleContext, index: number): 
     found.push(v("medium", "dynamic-subcommand", "the git subcommand is only known at run time"));
   } else {
     found.push(classifySubcommand(sub, rest), ...transportFindings(sub, rest));
-    // `git reset` without --hard/--merge/--keep only moves the index (and HEAD): a glob there unstages files.
+    // `git reset` without --hard/--merge/--keep only moves the index (and HEAD): a glob there (`docs/*.png`)
+    // unstages files. A glob that starts with a literal name cannot expand to an option; `$X` or `*` can.
     const indexOnly = sub === "reset" && !rest.some((a) => /^--(hard|merge|keep)$/.test(a));
-    if (SENSITIVE.has(sub) && !indexOnly) {
-      const dyn = words.slice(at + 1).find((w) => w.dynamic);
+    const pathGlob = (w: Word) => /^[\w./@+][^$`'"]*$/.test(w.text);
+    if (SENSITIVE.has(sub)) {
+      const dyn = words.slice(at + 1).find((w) => w.dynamic && !(indexOnly && pathGlob(w)));
       if (dyn)
         found.push(
           v(
