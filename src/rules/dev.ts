@@ -1,7 +1,8 @@
 // Ordinary development work: reading, searching, building, testing, shell builtins and wrappers whose
 // inner command is classified on its own. Data stays data: `echo "rm -rf /"` prints, it deletes nothing.
 // Secrets named as arguments and writes through redirections are judged by the "*" packs.
-import type { Finding, Invocation, RuleContext } from "../types.ts";
+import type { Finding, Invocation, RuleContext, Word } from "../types.ts";
+import { AGENT_PROGRAMS, classifyAgent } from "./agents.ts";
 import { splitArgs } from "./filesystem.ts";
 import { classifyShellText } from "./nested.ts";
 import type { RulePack } from "./pack.ts";
@@ -421,6 +422,7 @@ const PROCESSES = [
   "kill",
   "pkill",
   "killall",
+  "fuser",
   "shutdown",
   "reboot",
   "halt",
@@ -529,6 +531,305 @@ function archive(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
   return out;
 }
 
+/** Processes an agent starts for itself while it works: dev servers, watchers, test runners. */
+const DEV_PROCESSES = new Set([
+  "vite",
+  "webpack",
+  "webpack-dev-server",
+  "next-server",
+  "nodemon",
+  "ts-node-dev",
+  "tsx",
+  "esbuild",
+  "parcel",
+  "rollup",
+  "turbo",
+  "live-server",
+  "http-server",
+  "browser-sync",
+  "storybook",
+  "start-storybook",
+  "react-scripts",
+  "vue-cli-service",
+  "astro",
+  "nuxt",
+  "nuxi",
+  "remix",
+  "wrangler",
+  "gatsby",
+  "eleventy",
+  "jest",
+  "vitest",
+  "mocha",
+  "karma",
+  "ava",
+  "playwright",
+  "cypress",
+  "tsc",
+  "uvicorn",
+  "gunicorn",
+  "hypercorn",
+  "daphne",
+  "flask",
+  "runserver",
+  "streamlit",
+  "http.server",
+  "pytest-watch",
+  "ptw",
+  "puma",
+  "rackup",
+  "jekyll",
+  "hugo",
+  "mkdocs",
+  "watchexec",
+  "cargo-watch",
+  "air",
+  "reflex",
+]);
+/** Dev servers named by how they were started (`next dev`, `npm run dev`). */
+const DEV_COMMANDS =
+  /(^|[\s/])(next (dev|start)|(npm|pnpm|yarn|bun)( run)? (dev|start|serve|watch|preview|storybook)|ng serve|rails (s|server)|php -S|cargo watch|webpack serve|deno task dev|mix phx\.server)(\s|$)/;
+/** Daemons the machine needs: stopping them cuts logins, containers or the desktop. */
+const SYSTEM_PROCESSES = new Set([
+  "sshd",
+  "systemd",
+  "init",
+  "launchd",
+  "dockerd",
+  "containerd",
+  "kubelet",
+  "Xorg",
+  "Xwayland",
+  "gnome-shell",
+  "WindowServer",
+  "loginwindow",
+  "dbus-daemon",
+  "NetworkManager",
+  "cron",
+  "crond",
+]);
+
+/**
+ * What a `pkill`/`killall` pattern selects: every process (`.`, `.*`), a dev server or watcher of the agent's
+ * own (`vite`, `-f "npm run dev"`), a system daemon, or something else. A pattern counts as naming a dev
+ * server only when it is plain text (with `.`/`.*` gaps and anchors): alternation, groups, classes and
+ * optional parts could make it match anything.
+ */
+function killPattern(p: string): "all" | "dev" | "system" | "other" {
+  const plain = p
+    .replace(/\\\./g, ".")
+    .replace(/\.[*+]|\\s[*+]?/g, " ")
+    .replace(/^\^|\$$/g, "");
+  if (plain.replace(/[.\s^$*+?]/g, "") === "") return "all";
+  if (!/^[\w .:/=@,-]+$/.test(plain)) return "other";
+  const words = plain.split(/[\s/]+/).filter((w) => w !== "");
+  if (words.some((w) => SYSTEM_PROCESSES.has(w))) return "system";
+  if (words.some((w) => DEV_PROCESSES.has(w)) || DEV_COMMANDS.test(plain)) return "dev";
+  return "other";
+}
+
+/** Options that take a value, per program (pkill from procps, killall from psmisc and macOS). */
+const KILL_VALUES: Record<string, ReadonlySet<string>> = {
+  pkill: new Set(["-g", "-G", "-P", "-s", "-t", "-u", "-U", "-F", "-r", "--signal", "--ns", "--nslist"]),
+  killall: new Set([
+    "-s",
+    "-u",
+    "-y",
+    "-o",
+    "-n",
+    "-Z",
+    "-t",
+    "-c",
+    "--signal",
+    "--user",
+    "--ns",
+    "--context",
+  ]),
+};
+
+function killByName(inv: Invocation, index: number): Finding[] {
+  const program = inv.program!;
+  const words = inv.argv.slice(1);
+  const patterns: { value: string; dynamic: boolean }[] = [];
+  let selector = false;
+  let group = false;
+  let inverse = false;
+  for (let i = 0; i < words.length; i++) {
+    const a = words[i]!.value;
+    if (a === "--") {
+      patterns.push(...words.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") {
+      patterns.push(words[i]!);
+      continue;
+    }
+    const [name = a] = a.split("=", 1);
+    if (program === "killall" && (a === "-g" || a === "--process-group")) group = true;
+    // pkill --inverse stops every process that does NOT match.
+    if (program === "pkill" && (a === "--inverse" || a === "-v")) inverse = true;
+    if (
+      program === "pkill"
+        ? /^-[gGPstuUF]$|^--(euid|uid|group|pgroup|parent|session|terminal|pidfile)/.test(a)
+        : /^-[utc]$|^--user/.test(a)
+    )
+      selector = true;
+    if (KILL_VALUES[program]!.has(name) && !a.includes("=")) i++;
+  }
+  const shown = patterns.map((w) => w.value).join(" ");
+  if (patterns.length === 0 && selector)
+    return [
+      finding(
+        "high",
+        "dev.kill-all",
+        `\`${program}\` stops every process of that user, group or terminal`,
+        index,
+      ),
+    ];
+  const kinds = patterns.map((w) => (w.dynamic ? "other" : killPattern(w.value)));
+  if (inverse)
+    return [
+      finding(
+        "high",
+        "dev.kill-all",
+        `\`${program} --inverse\` stops every process that does not match`,
+        index,
+      ),
+    ];
+  if (kinds.includes("all"))
+    return [finding("high", "dev.kill-all", `\`${program} ${shown}\` matches every process you own`, index)];
+  if (kinds.includes("system"))
+    return [finding("high", "dev.kill-system", `\`${program}\` stops a system service (${shown})`, index)];
+  if (patterns.length > 0 && !group && kinds.every((k) => k === "dev"))
+    return [
+      finding(
+        "low",
+        "dev.kill-dev-server",
+        `\`${program}\` stops your dev server or watcher (${shown})`,
+        index,
+      ),
+    ];
+  return [
+    finding(
+      "medium",
+      "dev.kill-by-name",
+      `\`${program}\` stops every process matching ${shown || "a pattern"}`,
+      index,
+    ),
+  ];
+}
+
+/**
+ * `fuser -k` kills whatever uses a file, a port or (with -m) a whole mounted filesystem. Ports of unprivileged
+ * servers (3000/tcp) are the agent's dev servers; without -k fuser only lists.
+ */
+function fuser(inv: Invocation, index: number): Finding[] {
+  const a = inv.argv.slice(1).map((w) => w.value);
+  const opts = a.filter((x) => /^-[a-zA-Z]+$/.test(x) || x.startsWith("--"));
+  const kill = opts.some((x) => (/^-[a-zA-Z]+$/.test(x) && x.includes("k")) || x === "--kill");
+  if (!kill) return [];
+  if (
+    opts.some((x) => (/^-[a-zA-Z]+$/.test(x) && /[mM]/.test(x)) || x === "--mount" || x === "--ismountpoint")
+  )
+    return [
+      finding("high", "dev.kill-mount", "`fuser -km` stops every process using that filesystem", index),
+    ];
+  let space: string | undefined;
+  const names: string[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (x === "-n" || x === "--namespace") space = a[++i];
+    else if (!x.startsWith("-")) names.push(x);
+  }
+  const port = (n: string) => {
+    const m = /^(\d+)\/(tcp|udp)$/.exec(n) ?? (space === "tcp" || space === "udp" ? /^(\d+)$/.exec(n) : null);
+    return m === null ? null : Number(m[1]);
+  };
+  const ports = names.map(port);
+  if (names.length > 0 && ports.every((p) => p !== null && p >= 1024))
+    return [
+      finding("low", "dev.kill-dev-server", `\`fuser -k\` stops the server on ${names.join(" ")}`, index),
+    ];
+  if (names.length > 0 && ports.every((p) => p !== null))
+    return [
+      finding(
+        "medium",
+        "dev.kill-port",
+        `\`fuser -k\` stops a system service listening on ${names.join(" ")}`,
+        index,
+      ),
+    ];
+  return [
+    finding(
+      "medium",
+      "dev.kill-by-file",
+      `\`fuser -k\` stops every process using ${names.join(" ") || "those files"}`,
+      index,
+    ),
+  ];
+}
+
+/** plutil's type options of -insert/-replace that take no value. */
+const PLUTIL_NO_VALUE = new Set(["-array", "-dictionary"]);
+
+/**
+ * macOS `plutil COMMAND [options] FILE…`: -lint, -p, -type and -extract … raw only read (output to stdout);
+ * -convert, -insert, -replace, -remove and -create rewrite each FILE in place, or write `-o OUT` instead
+ * (`-o -` is stdout). A write is judged like any other write of that path.
+ */
+function plutil(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
+  const words = inv.argv.slice(1);
+  const command = words[0]?.value.startsWith("-") ? words[0].value : "-lint";
+  let i = command === words[0]?.value ? 1 : 0;
+  let format: string | undefined;
+  if (command === "-convert" || command === "-create") format = words[i++]?.value;
+  else if (command === "-extract") {
+    i++;
+    format = words[i++]?.value;
+  } else if (command === "-insert" || command === "-replace") {
+    i++;
+    const type = words[i++]?.value ?? "";
+    if (!PLUTIL_NO_VALUE.has(type)) i++;
+  } else if (command === "-remove" || command === "-type") i++;
+  let out: Word | undefined;
+  let extension = false;
+  const files: Word[] = [];
+  for (; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.value === "--") {
+      files.push(...words.slice(i + 1));
+      break;
+    }
+    if (w.value === "-o") out = words[++i];
+    else if (w.value === "-e") extension = words[++i] !== undefined;
+    else if (w.value === "-expect") i++;
+    else if (!w.value.startsWith("-") || w.value === "-") files.push(w);
+  }
+  const reads =
+    command === "-lint" ||
+    command === "-p" ||
+    command === "-help" ||
+    command === "-type" ||
+    (command === "-extract" && format === "raw" && out === undefined);
+  if (reads) return [];
+  // An extracted value in another format replaces the file on older macOS: judged as a write of it.
+  const targets = out !== undefined ? [out] : files;
+  const found: Finding[] = [];
+  for (const w of targets) {
+    if (w.value === "-") continue;
+    const t = resolveTarget(w, ctx);
+    const j = judgeWrite(t, ctx);
+    if (j.risk === "low") continue;
+    const how = out !== undefined ? "writes" : extension ? "writes a converted copy beside" : "rewrites";
+    found.push(
+      finding(j.risk, `dev.plutil-${j.tag}`, `\`plutil ${command}\` ${how} ${j.what}`, index, {
+        paths: [j.what],
+      }),
+    );
+  }
+  return found;
+}
+
 function processes(inv: Invocation, index: number): Finding[] {
   const program = inv.program!;
   const a = inv.argv.slice(1).map((w) => w.value);
@@ -549,14 +850,9 @@ function processes(inv: Invocation, index: number): Finding[] {
     }
     case "pkill":
     case "killall":
-      return [
-        finding(
-          "medium",
-          "dev.kill-by-name",
-          `\`${program}\` stops every process matching ${ops.join(" ") || "a pattern"}`,
-          index,
-        ),
-      ];
+      return killByName(inv, index);
+    case "fuser":
+      return fuser(inv, index);
     case "shutdown":
     case "reboot":
     case "halt":
@@ -695,6 +991,8 @@ function parallel(inv: Invocation, ctx: RuleContext, index: number): Finding[] {
 }
 
 const PROGRAMS = [
+  "plutil",
+  ...AGENT_PROGRAMS,
   ...READ_ONLY,
   ...BUILD_AND_TEST,
   ...WRAPPERS,
@@ -713,6 +1011,8 @@ export const devPack: RulePack = {
     if (ARCHIVES.includes(program)) return archive(inv, ctx, index);
     if (PROCESSES.includes(program)) return processes(inv, index);
     if (program === "parallel") return parallel(inv, ctx, index);
+    if (program === "plutil") return plutil(inv, ctx, index);
+    if (AGENT_PROGRAMS.includes(program)) return classifyAgent(inv, ctx, index);
     if (program === "make" || program === "gmake" || program === "just" || program === "task")
       return make(inv, index);
     if (program === "alias" && inv.argv.length > 1 && inv.argv.slice(1).some((w) => w.value.includes("=")))
