@@ -14,7 +14,7 @@ import {
 import { invocationViews, wordGlob } from "./match.ts";
 import { analysisEffects, type PathEffect } from "./paths.ts";
 import { PathPermissions } from "./permissions.ts";
-import { resolvePhysical, staticPath } from "./resolve.ts";
+import { normalizeLexical, resolvePhysical, staticPathParts } from "./resolve.ts";
 import { compileSecrets, type SecretMatcher } from "./secrets.ts";
 import { invocationTargets, type Targets } from "./targets.ts";
 
@@ -248,11 +248,13 @@ export function decideWithPolicy(
         );
       }
       if (e.op === "read" || e.op === "write") {
-        const secret = secrets.match(where.path);
+        const secret =
+          secrets.match(where.path) ??
+          (where.pattern !== undefined ? (secrets.matchGlob(where.pattern)?.secret ?? null) : null);
         if (secret !== null && (e.op === "read" || e.role.startsWith("cp") || e.role.startsWith("mv"))) {
           raise(policy.secrets.decision, policy.secrets.decision === "deny");
           reasons.push(
-            `${label}: reads secret ${where.path} (matches ${secret}) → ${policy.secrets.decision}`,
+            `${label}: reads secret ${where.pattern ?? where.path} (matches ${secret}) → ${policy.secrets.decision}`,
           );
         }
       }
@@ -334,22 +336,92 @@ export function decideWithPolicy(
   return verdict;
 }
 
-type Resolved = { kind: "path"; path: string } | { kind: "dynamic"; text: string };
+/** `pattern`: for a glob, the whole pattern below its resolved literal directory (`/w/.env*`). */
+type Resolved = { kind: "path"; path: string; pattern?: string } | { kind: "dynamic"; text: string };
+
+/** The directory relative words are taken from: the cwd, or where an earlier `cd` went. */
+function baseDir(
+  base: string | undefined,
+  facts: DecideFacts,
+  cache: Map<string, string>,
+): string | { dynamic: string } {
+  if (base === undefined) return facts.cwd;
+  if (base.startsWith("\u0000dynamic:")) return { dynamic: base.slice(9) };
+  const dir = base === "~" || base.startsWith("~/") ? facts.home + base.slice(1) : base;
+  return resolvePhysical(dir, facts.cwd, cache, true);
+}
+
+/** The absolute path a word names; a link name's last component stays as written (it is the link itself). */
+function resolveWord(
+  word: PathEffect["word"],
+  base: string | undefined,
+  facts: DecideFacts,
+  cache: Map<string, string>,
+  lastPhysical: boolean,
+): Resolved {
+  const sp = staticPathParts(word, facts.home);
+  if (sp.kind === "dynamic") return sp;
+  let dir = facts.cwd;
+  if (!sp.path.startsWith("/")) {
+    const b = baseDir(base, facts, cache);
+    if (typeof b !== "string") return { kind: "dynamic", text: `${b.dynamic}/${sp.path}` };
+    dir = b;
+  }
+  if (sp.kind === "glob") {
+    const resolved = resolvePhysical(sp.path, dir, cache, true);
+    // A glob stands for entries inside its literal directory, not the directory itself.
+    return {
+      kind: "path",
+      path: resolved === "/" ? "/*" : `${resolved}/*`,
+      pattern: `${resolved === "/" ? "" : resolved}/${sp.rest}`,
+    };
+  }
+  if (lastPhysical) return { kind: "path", path: resolvePhysical(sp.path, dir, cache, true) };
+  const full = normalizeLexical(sp.path, dir);
+  const slash = full.lastIndexOf("/");
+  const parent = resolvePhysical(full.slice(0, slash) || "/", "/", cache, true);
+  return { kind: "path", path: `${parent === "/" ? "" : parent}/${full.slice(slash + 1)}` };
+}
+
+const MAX_LINK_HOPS = 16;
 
 function resolveEffect(e: PathEffect, facts: DecideFacts, cache: Map<string, string>): Resolved {
-  const sp = staticPath(e.word, facts.home);
-  if (sp.kind === "dynamic") return sp;
-  let base = facts.cwd;
-  if (!sp.path.startsWith("/") && e.base !== undefined) {
-    if (e.base.startsWith("\u0000dynamic:"))
-      return { kind: "dynamic", text: `${e.base.slice(9)}/${sp.path}` };
-    const dir = e.base === "~" || e.base.startsWith("~/") ? facts.home + e.base.slice(1) : e.base;
-    base = resolvePhysical(dir, facts.cwd, cache, true);
+  const first = resolveWord(e.word, e.base, facts, cache, true);
+  if (first.kind === "dynamic" || e.links === undefined) return first;
+  // Links the command made before this invocation: a path at or under one of them leads to its target.
+  // Removing, renaming or re-linking the link itself acts on the link, not through it.
+  const exact = e.op !== "delete" && !e.role.startsWith("ln ") && e.role !== "mv source";
+  const glob = first.pattern !== undefined;
+  let path = glob ? first.path.slice(0, -2) || "/" : first.path;
+  let rest = glob ? first.pattern!.slice(path === "/" ? 0 : path.length) : "";
+  const links = e.links.map((l) => ({ made: l, at: resolveWord(l.link, l.base, facts, cache, false) }));
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+    const hit = [...links]
+      .reverse()
+      .find(
+        (l) =>
+          l.at.kind === "path" &&
+          (path.startsWith(`${l.at.path}/`) || (path === l.at.path && (exact || glob || hop > 0))),
+      );
+    if (hit === undefined || hit.at.kind !== "path") break;
+    const below = path.slice(hit.at.path.length);
+    const m = hit.made;
+    const linkDir = hit.at.path.slice(0, hit.at.path.lastIndexOf("/")) || "/";
+    const target = resolveWord(
+      m.target,
+      m.symbolic && !m.relative ? undefined : m.base,
+      { ...facts, cwd: m.symbolic && !m.relative ? linkDir : facts.cwd },
+      cache,
+      true,
+    );
+    if (target.kind === "dynamic") return { kind: "dynamic", text: `${target.text}${below}${rest}` };
+    if (target.pattern !== undefined) return { kind: "dynamic", text: `${m.target.text}${below}${rest}` };
+    path = resolvePhysical(`${target.path}${below}`, "/", cache, true);
+    if (glob) rest = rest.startsWith("/") ? rest : `/${rest}`;
   }
-  const resolved = resolvePhysical(sp.path, base, cache, true);
-  // A glob stands for entries inside its literal directory, not the directory itself.
-  if (sp.kind === "glob") return { kind: "path", path: resolved === "/" ? "/*" : `${resolved}/*` };
-  return { kind: "path", path: resolved };
+  if (!glob) return { kind: "path", path };
+  const pattern = `${path === "/" ? "" : path}${rest.startsWith("/") ? rest : `/${rest}`}`;
+  return { kind: "path", path: path === "/" ? "/*" : `${path}/*`, pattern };
 }
 
 /** Risks in order, for callers that render mappings. */

@@ -1,5 +1,6 @@
 // Which paths an invocation reads, writes or deletes, from the tool's own grammar. Shared by the policy
 // (path permissions, secrets), the sandbox and the file-operation tracker: keep it free of policy.
+import { type LinkMade, linksMade } from "../rules/links.ts";
 import type { Analysis, Invocation, Word } from "../types.ts";
 
 export type PathOp = "read" | "write" | "delete";
@@ -13,6 +14,13 @@ export interface PathEffect {
   base?: string;
   /** What the path is to the tool, for messages: `rm target`, `redirect >`, `cp destination`. */
   role: string;
+  /** Links made by earlier invocations of the same request (`ln -s /etc x`), oldest first: follow them. */
+  links?: readonly MadeLink[];
+}
+
+/** A link an earlier invocation makes, with the directory its relative words are taken from. */
+export interface MadeLink extends LinkMade {
+  base?: string;
 }
 
 /** Devices and descriptors that are not files anyone could damage. */
@@ -438,6 +446,8 @@ export function invocationEffects(inv: Invocation, index: number, base?: string)
 export function analysisEffects(analysis: Analysis): PathEffect[] {
   const out: PathEffect[] = [];
   const bases = new Map<string, string>();
+  // Links are file-system state, not shell state: every later invocation sees them, whatever its nesting.
+  const links: MadeLink[] = [];
   analysis.invocations.forEach((inv, i) => {
     // `builtin cd` / `command cd` change the directory of the list they stand in, like a bare `cd`.
     const via =
@@ -452,7 +462,9 @@ export function analysisEffects(analysis: Analysis): PathEffect[] {
       else if (target) bases.set(scope, `\u0000dynamic:${target.text}`);
       return;
     }
-    for (const e of invocationEffects(inv, i, base)) out.push(e);
+    const snapshot = links.length > 0 ? links.slice() : undefined;
+    for (const e of invocationEffects(inv, i, base)) out.push(snapshot ? { ...e, links: snapshot } : e);
+    for (const m of linksMade(inv)) links.push(base === undefined ? m : { ...m, base });
   });
   return out;
 }

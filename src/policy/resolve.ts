@@ -16,6 +16,15 @@ export type StaticPath =
  * literal directory prefix. Returns "dynamic" for every other expansion.
  */
 export function staticPath(word: Word, home: string): StaticPath {
+  const sp = staticPathParts(word, home);
+  return sp.kind === "glob" ? { kind: "glob", path: sp.path } : sp;
+}
+
+/** `staticPath`, with a glob's pattern below its literal directory as `rest` (`/etc/*.conf` → `*.conf`). */
+export function staticPathParts(
+  word: Word,
+  home: string,
+): Exclude<StaticPath, { kind: "glob" }> | { kind: "glob"; path: string; rest: string } {
   if (!word.dynamic) return { kind: "path", path: word.value };
   const text = word.text;
   let out = "";
@@ -63,7 +72,11 @@ export function staticPath(word: Word, home: string): StaticPath {
   if (quote !== null) return { kind: "dynamic", text };
   if (globAt === -1) return { kind: "path", path: out };
   const slash = out.lastIndexOf("/", globAt);
-  return { kind: "glob", path: slash === -1 ? "." : slash === 0 ? "/" : out.slice(0, slash) };
+  return {
+    kind: "glob",
+    path: slash === -1 ? "." : slash === 0 ? "/" : out.slice(0, slash),
+    rest: out.slice(slash + 1),
+  };
 }
 
 const MAX_LINKS = 40;

@@ -391,7 +391,8 @@ function classifyKubectl(list: readonly string[]): Verdict[] {
   if (verb === "set" && ops[1] === "subject")
     return [v("critical", "rbac-change", `changes the subjects of a role binding${suffix}`)];
   if (verb === "get" && objKinds.includes("secret")) {
-    const output = optionValues(list, ["-o", "--output"], ["-o"])[0] ?? "";
+    // `-o=yaml` is kubectl's spelling too: the attached value then starts with `=`.
+    const output = (optionValues(list, ["-o", "--output"], ["-o"])[0] ?? "").replace(/^=/, "");
     if (/^(yaml|json|jsonpath|go-template|template|custom-columns)/.test(output))
       return [v("high", "secret-read", `prints the values of secrets${suffix}`)];
   }

@@ -51,3 +51,30 @@ export function classifyShellText(text: string, ctx: RuleContext, index: number,
     depth--;
   }
 }
+
+let deriving = 0;
+
+/**
+ * Findings for invocations derived from the request's own (the same words with link targets in place of
+ * link names): every pack judges them as usual. Cross-invocation passes do not run on them again.
+ */
+export function classifyDerived(analysis: Analysis, ctx: RuleContext): Finding[] {
+  if (classifier === null)
+    return analysis.invocations.map((_, i) => ({
+      risk: "high" as const,
+      rule: "interpreters.nested-unchecked",
+      reason: "a command derived from this one could not be checked",
+      invocation: i,
+    }));
+  deriving++;
+  try {
+    return classifier(analysis, ctx);
+  } finally {
+    deriving--;
+  }
+}
+
+/** True while `classifyDerived` runs (the sequence passes skip derived analyses). */
+export function classifyingDerived(): boolean {
+  return deriving > 0;
+}

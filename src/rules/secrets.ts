@@ -1,8 +1,9 @@
 // Secrets: any program that names a credential file (as an argument, `--opt=path`, `@path`, or `< path`)
 // may read it into the agent's context, and environment dumps print every token the session holds.
 import type { Finding, Invocation, Risk, RuleContext, Word } from "../types.ts";
+import { expandBraces, globExample } from "./globs.ts";
 import type { RulePack } from "./pack.ts";
-import { isInside, normalize, resolveTarget } from "./paths.ts";
+import { expandWord, isInside, normalize, resolveTarget } from "./paths.ts";
 import { finding } from "./util.ts";
 
 export interface SecretMatch {
@@ -50,6 +51,10 @@ const HOME_SECRETS: readonly [string, string][] = [
 export function secretPath(path: string, ctx: Pick<RuleContext, "home">): SecretMatch | null {
   if (/^\/proc\/[^/]+\/environ$/.test(path))
     return { risk: "high", what: "a process's environment (may hold tokens)" };
+  if (/^\/proc\/[^/]+\/(mem|task\/[^/]+\/mem)$/.test(path))
+    return { risk: "high", what: "a running process's memory (tokens, keys, anything it holds)" };
+  if (path === "/proc/kcore" || path === "/dev/mem" || path === "/dev/kmem")
+    return { risk: "high", what: "the machine's memory" };
   if (path === "/etc/shadow" || path === "/etc/gshadow" || path === "/etc/master.passwd")
     return { risk: "high", what: "the system password hashes" };
   const base = path.slice(path.lastIndexOf("/") + 1);
@@ -82,6 +87,87 @@ export function secretPath(path: string, ctx: Pick<RuleContext, "home">): Secret
   if (/\.tfstate(\.backup)?$/.test(base))
     return { risk: "high", what: "Terraform state (holds secrets in plain text)" };
   return null;
+}
+
+/** Names that tell a glob aims at credentials: `.env*`, `id_*`, `~/.aws/cred*`, `x/.env` for a directory glob. */
+const TELLING_NAMES: readonly string[] = [
+  ".env",
+  ".env.local",
+  ".env.production",
+  ".env.development",
+  ".env.prod",
+  "x.env",
+  "id_rsa",
+  "id_ed25519",
+  "id_ecdsa",
+  "id_dsa",
+  "x.pem",
+  "x.key",
+  "x.p12",
+  "x.pfx",
+  "x.jks",
+  "x.keystore",
+  "terraform.tfstate",
+  "terraform.tfstate.backup",
+  "credentials",
+  "config",
+  "config.json",
+  "hosts.yml",
+  "credentials.tfrc.json",
+  ".ssh",
+  ".aws",
+  ".azure",
+  ".kube",
+  ".docker",
+  ".gnupg",
+  ".password-store",
+  ".config",
+  ".terraform.d",
+  "gcloud",
+  "gh",
+  "environ",
+  "mem",
+  "self",
+  "1",
+  ...SECRET_NAMES.keys(),
+];
+
+/**
+ * The secret a glob the shell expands at run time can name (`cat .env*`, `head ~/.ssh/id_*`), with an
+ * example path. A glob that matches any file (`cat *`) is not aimed at secrets and gives null, unless every
+ * file where it points is one (`cat ~/.ssh/*`).
+ */
+export function globSecret(
+  pattern: string,
+  ctx: Pick<RuleContext, "home">,
+): (SecretMatch & { example: string }) | null {
+  let found: SecretMatch | null = null;
+  const example = globExample(pattern, TELLING_NAMES, (p) => {
+    found = secretPath(p, ctx);
+    return found !== null;
+  });
+  return example === null || found === null ? null : { ...(found as SecretMatch), example };
+}
+
+/**
+ * Paths a word only known at run time may stand for, as far as its literal parts tell: `"$DIR"/.env`,
+ * `/proc/$PID/environ`, `.env{,.local}`. Expansions become a plain name; the result may still be a glob.
+ */
+function dynamicCandidates(word: Word, ctx: RuleContext): string[] {
+  const out: string[] = [];
+  for (const alt of expandBraces(word.text, 16)) {
+    let t = alt
+      .replace(
+        /\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?$!-]/g,
+        "x",
+      )
+      .replace(/\\(.)/g, "$1")
+      .replace(/["']/g, "");
+    if (t === "" || t === "x") continue;
+    if (t === "~" || t.startsWith("~/")) t = ctx.home + t.slice(1);
+    out.push(normalize(t, ctx.cwd));
+  }
+  return out;
 }
 
 /** Boolean form of `secretPath` for callers that only need yes/no. */
@@ -187,6 +273,14 @@ function mentionedPaths(inv: Invocation): Mention[] {
       if (eq !== -1) out.push({ word: w, value: v.slice(eq + 1).replace(/^@/, "") });
       continue;
     }
+    // dd if=FILE (no dash): the input file.
+    if (program === "dd" && /^if=/.test(v)) {
+      out.push({
+        word: { value: v.slice(3), text: w.text.replace(/^if=/, ""), dynamic: w.dynamic },
+        value: v.slice(3),
+      });
+      continue;
+    }
     if (patternFirst && !skippedPattern) {
       skippedPattern = true;
       continue;
@@ -200,11 +294,28 @@ function mentionedPaths(inv: Invocation): Mention[] {
   return out;
 }
 
-function mentionTarget(m: Mention, ctx: RuleContext): string | null {
+type Named = { path: string; pattern?: string };
+
+/** The path a mentioned word names; for a glob or a run-time word, the secret path it can stand for. */
+function mentionTarget(m: Mention, ctx: RuleContext): Named | null {
   const w: Word =
     m.word.value === m.value ? m.word : { value: m.value, text: m.value, dynamic: m.word.dynamic };
+  return wordTarget(w, ctx);
+}
+
+function wordTarget(w: Word, ctx: RuleContext): Named | null {
   const t = resolveTarget(w, ctx);
-  return t.kind === "path" && !t.glob ? t.path : null;
+  if (t.kind === "path" && !t.glob) return { path: t.path };
+  const patterns: string[] = [];
+  if (t.kind === "path") patterns.push(normalize(expandWord(w, ctx).value, ctx.cwd));
+  else if (w.text !== "") patterns.push(...dynamicCandidates(w, ctx));
+  for (const p of patterns) {
+    if (/[*?[]/.test(p)) {
+      const g = globSecret(p, ctx);
+      if (g !== null) return { path: g.example, pattern: p };
+    } else if (secretPath(p, ctx) !== null) return { path: p, pattern: w.text };
+  }
+  return null;
 }
 
 const SECRET_VAR = /(SECRET|TOKEN|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL|AUTH)/i;
@@ -280,23 +391,29 @@ export const secretsPack: RulePack = {
   classify(inv, ctx, index) {
     const findings = envDump(inv, index);
     const seen = new Set<string>();
-    const report = (path: string, how: string) => {
-      if (seen.has(path)) return;
-      const s = secretPath(path, ctx);
+    const report = (named: Named | null, how: string) => {
+      if (named === null) return;
+      const key = named.pattern ?? named.path;
+      if (seen.has(key)) return;
+      const s = secretPath(named.path, ctx);
       if (!s) return;
-      seen.add(path);
-      findings.push(finding(s.risk, "secrets.read", `${how} ${s.what} (${path})`, index, { paths: [path] }));
+      seen.add(key);
+      const where =
+        named.pattern === undefined
+          ? named.path
+          : `\`${named.pattern}\` can name ${named.path}, known only at run time`;
+      findings.push(
+        finding(s.risk, "secrets.read", `${how} ${s.what} (${where})`, index, {
+          paths: [named.pattern ?? named.path],
+        }),
+      );
     };
     if (!NO_READ.has(inv.program ?? "")) {
-      for (const m of mentionedPaths(inv)) {
-        const path = mentionTarget(m, ctx);
-        if (path !== null) report(path, "reads");
-      }
+      for (const m of mentionedPaths(inv)) report(mentionTarget(m, ctx), "reads");
     }
     for (const r of inv.redirects) {
       if (r.op !== "<" && !/^\d+<$/.test(r.op)) continue;
-      const t = resolveTarget(r.target, ctx);
-      if (t.kind === "path" && !t.glob) report(t.path, "feeds the command");
+      report(wordTarget(r.target, ctx), "feeds the command");
     }
     return findings;
   },

@@ -403,6 +403,29 @@ function command(words: readonly RWord[], program: string): Inner[] {
   return lookup ? NONE : argv(program, words.slice(start));
 }
 
+/** Options of `op run` / `doppler run` that take the next word as their value. */
+const SECRET_RUN_VALUES = set(
+  "--env-file --environment --account --config -c --project -p --token --scope --mount --mount-format --mount-template --fallback --name-transformer --forward-signals",
+);
+
+/** `op run [opts] -- CMD`, `doppler run [opts] [--] CMD`, `doppler run --command 'code'`: CMD runs with secrets. */
+function secretRun(words: readonly RWord[], program: string): Inner[] {
+  if (words[1]?.word.value !== "run") return NONE;
+  const label = `${program} run`;
+  for (let i = 2; i < words.length; i++) {
+    const v = words[i]!.word.value;
+    if (v === "--") return argv(label, words.slice(i + 1));
+    if (program === "doppler" && (v === "--command" || v.startsWith("--command=")))
+      return v === "--command"
+        ? code(label, words.slice(i + 1, i + 2))
+        : code(label, [syntheticWord(v.slice("--command=".length), words[i]!.word.dynamic, words[i]!)]);
+    if (!v.startsWith("-") || words[i]!.word.dynamic)
+      return program === "doppler" ? argv(label, words.slice(i)) : NONE;
+    if (!v.includes("=") && SECRET_RUN_VALUES.has(v)) i++;
+  }
+  return NONE;
+}
+
 const HANDLERS = new Map<string, Handler>([
   ["sudo", sudo],
   ["doas", simple({ shortArg: "uC" }, 0, "C")],
@@ -453,6 +476,8 @@ const HANDLERS = new Map<string, Handler>([
   ["podman", docker],
   ["nerdctl", docker],
   ["busybox", busybox],
+  ["op", secretRun],
+  ["doppler", secretRun],
 ]);
 
 /** What `program` (with its full argv `words`) runs in turn; empty when it is not a wrapper or runs nothing. */
