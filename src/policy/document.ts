@@ -138,6 +138,8 @@ export interface AuditDoc {
 
 export type DecisionsDoc = Partial<Record<Risk, Decision>> & { override?: boolean };
 
+export type DaemonMode = "off" | "auto" | "required";
+
 /** Everything a layer or a profile can say. */
 export interface PolicyBody {
   unknown?: Risk;
@@ -170,6 +172,12 @@ export interface PolicyDocument extends PolicyBody {
   extends?: string | string[];
   /** Honoured in the user layer only: lets `.warden/policy.yaml` in a repository loosen, too. */
   trust_repo_policy?: boolean;
+  /**
+   * The resident `warden daemon`: `off` (default: clients use it when it runs), `auto` (the first client
+   * starts it), `required` (a hook blocks every tool call while it is unreachable). A repository layer may
+   * only say `required`.
+   */
+  daemon?: DaemonMode;
   profiles?: Record<string, ProfileDoc>;
   /** Acceptance commands for `warden verify`. */
   must_fail?: string[];

@@ -12,7 +12,7 @@ import {
   type LayerInfo,
   type PolicyOverride,
 } from "./compile.ts";
-import type { PolicyBody, PolicyDocument, ProfileDoc } from "./document.ts";
+import type { DaemonMode, PolicyBody, PolicyDocument, ProfileDoc } from "./document.ts";
 import { PolicyError } from "./errors.ts";
 import { TEMPLATES } from "./templates/index.ts";
 
@@ -38,6 +38,8 @@ export interface LoadedPolicy {
   profiles: string[];
   mustFail: string[];
   mustSucceed: string[];
+  /** `daemon:` of the trusted layers (a repository's only when it says `required`); default `off`. */
+  daemon: DaemonMode;
   /** The effective policy for a profile (null: none); throws PolicyError for an unknown profile. */
   effective(profile: string | null): EffectivePolicy;
   /** The profile for a request: `explicit` (from --profile) wins, then the agent's, then the OS user's. */
@@ -195,6 +197,7 @@ export function buildPolicy(sources: readonly LayerSource[], now = Date.now()): 
     profiles: [...profiles.keys()],
     mustFail: sources.flatMap((s) => s.doc.must_fail ?? []),
     mustSucceed: sources.flatMap((s) => s.doc.must_succeed ?? []),
+    daemon: daemonMode(sources),
     effective,
     selectProfile({ explicit, user, agent }) {
       if (explicit !== undefined) {
@@ -210,6 +213,16 @@ export function buildPolicy(sources: readonly LayerSource[], now = Date.now()): 
       return null;
     },
   };
+}
+
+/** `required` from any layer wins (it only tightens); otherwise the last trusted layer's setting. */
+function daemonMode(sources: readonly LayerSource[]): DaemonMode {
+  let mode: DaemonMode = "off";
+  for (const { doc, layer } of sources) {
+    if (doc.daemon === "required") return "required";
+    if (doc.daemon !== undefined && layer.trusted) mode = doc.daemon;
+  }
+  return mode;
 }
 
 /** A rule nothing can reach: an earlier rule (in precedence order) matches everything it matches. */
@@ -277,6 +290,8 @@ export interface LoadOptions {
   policyFile?: string | undefined;
   /** Look for the user's and the repository's policy files (default true). */
   discover?: boolean;
+  /** Reads a layer file's text (default: readFileSync); the daemon's reads never see half a write. */
+  read?: (file: string) => string;
 }
 
 /** The nearest `.warden/policy.yaml` from `cwd` upwards, if any. */
@@ -308,12 +323,15 @@ export function policyFiles(options: LoadOptions): { user?: string; repo?: strin
 export async function loadPolicy(options: LoadOptions): Promise<LoadedPolicy> {
   const files = policyFiles(options);
   if (!files.user && !files.repo && !files.file) return builtinPolicy();
-  const { parsePolicyFile } = await import("./parse.ts");
+  const { parsePolicyText } = await import("./parse.ts");
+  const read = options.read ?? readPolicyText;
+  const parse = (f: string, kind: LayerInfo["kind"], trusted: boolean) =>
+    parsePolicyText(read(f), f, kind, trusted);
   const sources: LayerSource[] = [BUILTIN_SOURCE];
-  const user = files.user ? await parsePolicyFile(files.user, "user", true) : undefined;
-  const file = files.file ? await parsePolicyFile(files.file, "file", true) : undefined;
+  const user = files.user ? parse(files.user, "user", true) : undefined;
+  const file = files.file ? parse(files.file, "file", true) : undefined;
   const trustRepo = user?.doc.trust_repo_policy === true || file?.doc.trust_repo_policy === true;
-  const repo = files.repo ? await parsePolicyFile(files.repo, "repo", trustRepo) : undefined;
+  const repo = files.repo ? parse(files.repo, "repo", trustRepo) : undefined;
   if (user) sources.push(user);
   if (repo) sources.push(repo);
   if (file) sources.push(file);

@@ -156,6 +156,10 @@ export const policySchema = z.strictObject({
   version: z.literal(1).optional(),
   extends: oneOrMany.optional(),
   trust_repo_policy: z.boolean().optional(),
+  daemon: z
+    .enum(["off", "auto", "required"])
+    .optional()
+    .describe("warden daemon: off (default), auto (clients start it), required (hooks block without it)"),
   ...body,
   profiles: z.record(z.string().min(1), profile).optional(),
   must_fail: strings.optional(),
