@@ -5,7 +5,8 @@ import { build } from "esbuild";
 
 rmSync("dist", { recursive: true, force: true });
 await build({
-  entryPoints: { warden: "src/cli/main.ts", index: "src/index.ts" },
+  // hook-fallback: what dist/hook.js loads when no daemon answers (the same code as `warden hook`).
+  entryPoints: { warden: "src/cli/main.ts", index: "src/index.ts", "hook-fallback": "src/cli/hook.ts" },
   outdir: "dist",
   bundle: true,
   splitting: true,
@@ -24,3 +25,25 @@ await build({
   logLevel: "warning",
 });
 chmodSync("dist/warden.js", 0o755);
+
+// dist/hook.js: the hook client agents spawn per tool call. Its own build, one file, no shared chunks, so
+// that starting it parses nothing but itself (node:http to the daemon); the full hook loads only when no
+// daemon answers (hook-fallback.js, through a specifier esbuild does not follow).
+const hook = await build({
+  entryPoints: { hook: "src/daemon/hook-main.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: false,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  metafile: true,
+  logLevel: "warning",
+});
+const inputs = Object.keys(hook.metafile.inputs);
+const heavy = inputs.filter((f) =>
+  /node_modules|src\/(policy|rules|shell|audit|approval|integrations)\//.test(f),
+);
+if (heavy.length > 0) throw new Error(`dist/hook.js must stay tiny, but it bundles: ${heavy.join(", ")}`);
+chmodSync("dist/hook.js", 0o755);

@@ -51,3 +51,13 @@ export function lockFdSync(fd: number, file: string): void {
 export function unlockFd(fd: number): void {
   load().unlock(fd);
 }
+
+/** Takes the exclusive lock on `fd` if nobody holds it; false when another process does. */
+export function tryLockFd(fd: number, file: string): boolean {
+  const n = load();
+  try {
+    return n.tryLock(fd);
+  } catch (err) {
+    throw new AuditError("lock", `cannot lock ${file}: ${(err as Error).message}`, file, { cause: err });
+  }
+}

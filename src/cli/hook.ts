@@ -23,14 +23,18 @@ function block(reason: string): never {
   process.exit(BLOCK);
 }
 
-export async function run(argv: string[]): Promise<number> {
+function guardProcess(): NodeJS.Timeout {
   process.on("uncaughtException", (err) => block(`internal error: ${err.message}`));
   process.on("unhandledRejection", (err) =>
     block(`internal error: ${err instanceof Error ? err.message : String(err)}`),
   );
-  const watchdog = setTimeout(() => block(`no answer within ${WATCHDOG_MS / 1000} s`), WATCHDOG_MS);
+  return setTimeout(() => block(`no answer within ${WATCHDOG_MS / 1000} s`), WATCHDOG_MS);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const watchdog = guardProcess();
   try {
-    return await hook(argv);
+    return await hook(argv, { forward: true });
   } catch (err) {
     block(`internal error: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
@@ -38,7 +42,27 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function hook(argv: string[]): Promise<number> {
+/**
+ * dist/hook.js found no daemon (`why`): decide in-process, with the payload it already read (undefined:
+ * it could not, or left the arguments to this parser).
+ */
+export async function runFallback(argv: string[], text: string | undefined, why: string): Promise<number> {
+  const watchdog = guardProcess();
+  try {
+    return await hook(argv, { forward: false, text, why });
+  } catch (err) {
+    block(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+type Options = { policyFile: string | undefined; profile: string | undefined; ask: "deny" | "native" };
+
+async function hook(
+  argv: string[],
+  how: { forward: boolean; text?: string | undefined; why?: string },
+): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -54,33 +78,31 @@ async function hook(argv: string[]): Promise<number> {
   if (extra.length > 0) block(`hook: unexpected argument '${extra[0]}'`);
   const ask = values.ask ?? "deny";
   if (ask !== "deny" && ask !== "native") block(`hook: --ask must be deny or native, not '${ask}'`);
-  const options = { policyFile: values.policy, profile: values.profile, ask: ask as "deny" | "native" };
+  const options: Options = { policyFile: values.policy, profile: values.profile, ask: ask as Options["ask"] };
+  if (agent !== "claude" && agent !== "gemini" && agent !== "codex")
+    block(
+      agent === undefined
+        ? "hook: name the agent: claude, gemini or codex"
+        : `hook: unknown agent '${agent}'`,
+    );
 
   // Start reading while the adapter loads.
-  const input = readStdin();
+  const input = how.text !== undefined ? Promise.resolve(how.text) : readStdin();
   input.catch(() => {}); // rethrown where it is awaited
-  let handle: (
-    text: string,
-    opts: typeof options,
-  ) => Promise<{ stdout: string; stderr: string; exitCode: number }>;
-  switch (agent) {
-    case "claude":
-      handle = (await import("../integrations/claude-code.ts")).handleClaudeHook;
-      break;
-    case "gemini":
-      handle = (await import("../integrations/gemini-cli.ts")).handleGeminiHook;
-      break;
-    case "codex":
-      handle = (await import("../integrations/codex.ts")).handleCodexHook;
-      break;
-    default:
-      block(
-        agent === undefined
-          ? "hook: name the agent: claude, gemini or codex"
-          : `hook: unknown agent '${agent}'`,
-      );
+  let why = how.why ?? "";
+  if (how.forward) {
+    const { forwardHook } = await import("../daemon/hook-forward.ts");
+    const { socketPath } = await import("../daemon/paths.ts");
+    const socket = socketPath(process.env);
+    const answer = await forwardHook(socket, agent, await input, options);
+    if (answer) return print(answer);
+    why = `no daemon at ${socket}`;
   }
-  const result = await handle(await input, options);
+  const { inProcessHook } = await import("../daemon/fallback.ts");
+  return print(await inProcessHook(agent, await input, options, why));
+}
+
+function print(result: { stdout: string; stderr: string; exitCode: number }): number {
   if (result.stdout) process.stdout.write(result.stdout);
   if (result.stderr) process.stderr.write(result.stderr);
   return result.exitCode;

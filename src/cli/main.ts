@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Runner }>> = {
   pending: () => import("./approve.ts").then((m) => ({ run: m.runPending })),
   unlock: () => import("./approve.ts").then((m) => ({ run: m.runUnlock })),
   lock: () => import("./approve.ts").then((m) => ({ run: m.runLock })),
+  daemon: () => import("./daemon.ts"),
 };
 
 const USAGE = `usage: warden <command> [options]
@@ -35,6 +36,7 @@ commands:
   pending   list approval requests waiting for a human
   approve   sign an approval for a pending request (deny: sign a refusal)
   unlock    keep your approver key unlocked for a while (lock: forget it)
+  daemon    run the resident daemon the hooks and CLI talk to (openapi, install --user)
 
 Run \`warden <command> --help\` for a command's options.`;
 

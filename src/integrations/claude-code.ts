@@ -223,13 +223,14 @@ export function postToolUse(input: ClaudeHookInput, opts: ClaudeHookOptions = {}
       touched: touchedBy(tool, input.tool_input!, input.cwd),
     },
     opts.env,
+    opts,
   );
   return { stdout: "", stderr: "", exitCode: 0 };
 }
 
 export function sessionEnd(input: ClaudeHookInput, opts: ClaudeHookOptions = {}): HookResult {
   new SessionFiles({ agent: AGENT, session: input.session_id }, opts.env).end();
-  record({ type: "session-end", agent: AGENT, session: input.session_id });
+  record({ type: "session-end", agent: AGENT, session: input.session_id }, opts);
   return { stdout: "", stderr: "", exitCode: 0 };
 }
 
@@ -243,7 +244,7 @@ export async function handleClaudeHook(text: string, opts: ClaudeHookOptions = {
         ? await preparePipeline(opts, { cwd: input.cwd, env: opts.env ?? process.env })
         : opts;
     const result = dispatch(input, options);
-    await flushRecords(opts.env);
+    await flushRecords(opts.env, opts);
     return result;
   } catch (err) {
     return failure(err);

@@ -112,7 +112,7 @@ function touched(tool: string, input: Json, cwd: string): string[] {
 export async function handleCodexHook(text: string, opts: CodexHookOptions = {}): Promise<HookResult> {
   try {
     const result = await decideCodexHook(text, opts);
-    await flushRecords(opts.env);
+    await flushRecords(opts.env, opts);
     return result;
   } catch (err) {
     return failure(err);
@@ -153,6 +153,7 @@ async function decideCodexHook(text: string, opts: CodexHookOptions): Promise<Ho
         touched: touched(tool, input, cwd),
       },
       env,
+      opts,
     );
     return { stdout: "", stderr: "", exitCode: 0 };
   }

@@ -137,7 +137,7 @@ function touched(tool: string, input: Json, cwd: string): string[] {
 export async function handleGeminiHook(text: string, opts: GeminiHookOptions = {}): Promise<HookResult> {
   try {
     const result = await decideGeminiHook(text, opts);
-    await flushRecords(opts.env);
+    await flushRecords(opts.env, opts);
     return result;
   } catch (err) {
     return failure(err);
@@ -183,6 +183,7 @@ async function decideGeminiHook(text: string, opts: GeminiHookOptions): Promise<
         touched: touched(tool, input, cwd),
       },
       env,
+      opts,
     );
     return { stdout: "{}\n", stderr: "", exitCode: 0 };
   }

@@ -7,7 +7,13 @@ import { findValidApproval, requestApproval } from "../approval/store.ts";
 import type { Decision, Finding, Request, Risk, Verdict } from "../types.ts";
 import { maxRisk, riskRank } from "../types.ts";
 import { allowReason, askReason, denyReason } from "./messages.ts";
-import { approvalConfigFor, auditSink, evaluateRequest, type PipelineOptions, record } from "./pipeline.ts";
+import {
+  approvalConfigFor,
+  auditSinkFor,
+  evaluateRequest,
+  type PipelineOptions,
+  record,
+} from "./pipeline.ts";
 import { pathEffects, SessionFiles, unseenFinding, unseenTargets } from "./session-files.ts";
 
 /** What a tool call amounts to, once an adapter has read it. */
@@ -114,17 +120,20 @@ export function guard(subject: Subject, ctx: GuardContext): GuardOutcome {
   }
   const { request, verdict } = worst!;
   const outcome = resolve(request, verdict, ctx);
-  record({
-    type: "request",
-    agent: ctx.agent,
-    session: ctx.session,
-    tool: ctx.tool ?? (request.kind === "file" ? request.tool : undefined),
-    // The environment is the agent's and holds its credentials: never recorded.
-    request: { ...request, env: undefined },
-    verdict,
-    decision: outcome.decision,
-    approvalId: outcome.approvalId,
-  });
+  record(
+    {
+      type: "request",
+      agent: ctx.agent,
+      session: ctx.session,
+      tool: ctx.tool ?? (request.kind === "file" ? request.tool : undefined),
+      // The environment is the agent's and holds its credentials: never recorded.
+      request: { ...request, env: undefined },
+      verdict,
+      decision: outcome.decision,
+      approvalId: outcome.approvalId,
+    },
+    ctx.options,
+  );
   return outcome;
 }
 
@@ -150,7 +159,7 @@ export function approveOrFile(
   ctx: Pick<GuardContext, "options" | "env">,
 ): GuardOutcome {
   const config = approvalConfigFor(ctx.options);
-  const store = { ...(ctx.env ? { env: ctx.env } : {}), audit: auditSink };
+  const store = { ...(ctx.env ? { env: ctx.env } : {}), audit: auditSinkFor(ctx.options) };
   const found = findValidApproval(request, verdict, config, store);
   if (found.approved) {
     const by = found.approvers.join(" and ");

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { analyze } from "../shell/index.ts";
-import { record } from "./pipeline.ts";
+import { type PipelineOptions, record } from "./pipeline.ts";
 import { pathEffects, SessionFiles } from "./session-files.ts";
 
 /** How much of a tool's output is kept in the log, after redaction. */
@@ -20,22 +20,29 @@ export interface ToolOutcome {
   touched: string[];
 }
 
-export function recordOutcome(o: ToolOutcome, env: NodeJS.ProcessEnv = process.env): void {
+export function recordOutcome(
+  o: ToolOutcome,
+  env: NodeJS.ProcessEnv = process.env,
+  options?: PipelineOptions,
+): void {
   const bytes = Buffer.byteLength(o.output, "utf8");
-  record({
-    type: "outcome",
-    agent: o.agent,
-    session: o.session,
-    tool: o.tool,
-    outcome: {
-      status: o.status,
-      exitCode: o.exitCode,
-      outputBytes: bytes,
-      outputSha256: createHash("sha256").update(o.output).digest("hex"),
-      head: o.output.slice(0, OUTPUT_HEAD_CHARS),
-      files: o.touched.length > 0 ? o.touched : undefined,
+  record(
+    {
+      type: "outcome",
+      agent: o.agent,
+      session: o.session,
+      tool: o.tool,
+      outcome: {
+        status: o.status,
+        exitCode: o.exitCode,
+        outputBytes: bytes,
+        outputSha256: createHash("sha256").update(o.output).digest("hex"),
+        head: o.output.slice(0, OUTPUT_HEAD_CHARS),
+        files: o.touched.length > 0 ? o.touched : undefined,
+      },
     },
-  });
+    options,
+  );
   if (o.status !== "error") rememberTouched(o, env);
 }
 

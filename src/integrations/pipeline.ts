@@ -18,6 +18,29 @@ export interface PipelineOptions {
   noApproval?: boolean;
   /** Set by `preparePipeline`: the layered policy and the approval config this run decides with. */
   prepared?: Prepared;
+  /**
+   * Supplies `prepared` instead of loading the files: the daemon's watched, hot-reloaded policy
+   * (src/daemon/policies.ts). Throws like `preparePipeline` when no good policy is known.
+   */
+  preparer?: Preparer;
+  /** Where this call's audit events go (default: this process's queue, written by `flushRecords`). */
+  recorder?: Recorder;
+}
+
+export type Preparer = (where: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  policyFile: string | undefined;
+}) => Promise<Prepared>;
+
+/**
+ * One caller's audit events until it answers. The daemon gives every request its own, so that one
+ * request's answer waits for its own events and never for (or instead of) another's.
+ */
+export interface Recorder {
+  add(event: AuditEvent): void;
+  /** Resolves once every event added so far is durable. */
+  flush(): Promise<void>;
 }
 
 /** What a run loads once before it decides anything. */
@@ -39,21 +62,39 @@ export async function preparePipeline<T extends PipelineOptions>(
 ): Promise<T & { prepared: Prepared }> {
   if (options.prepared) return options as T & { prepared: Prepared };
   const env = where.env ?? process.env;
+  if (options.preparer)
+    return {
+      ...options,
+      prepared: await options.preparer({ cwd: where.cwd, env, policyFile: options.policyFile }),
+    };
   const files = policyFiles({ cwd: where.cwd, env, policyFile: options.policyFile });
   const key = JSON.stringify([files, env.WARDEN_CONFIG_DIR, env.XDG_CONFIG_HOME, env.HOME]);
   let loading = preparedCache.get(key);
   if (!loading) {
-    loading = (async () => {
-      const [policy, approvals] = await Promise.all([
-        loadPolicy({ cwd: where.cwd, env, policyFile: options.policyFile }),
-        loadApprovalConfig(env),
-      ]);
-      return { policy, approvals };
-    })();
+    loading = loadPrepared({ cwd: where.cwd, env, policyFile: options.policyFile });
     preparedCache.set(key, loading);
     loading.catch(() => preparedCache.delete(key));
   }
   return { ...options, prepared: await loading };
+}
+
+/** Reads the policy layers and the approval config (`read`: how a layer file's text is read). */
+export async function loadPrepared(where: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  policyFile: string | undefined;
+  read?: (file: string) => string;
+}): Promise<Prepared> {
+  const [policy, approvals] = await Promise.all([
+    loadPolicy({
+      cwd: where.cwd,
+      env: where.env,
+      policyFile: where.policyFile,
+      ...(where.read ? { read: where.read } : {}),
+    }),
+    loadApprovalConfig(where.env),
+  ]);
+  return { policy, approvals };
 }
 
 /**
@@ -107,6 +148,12 @@ export function approvalConfigFor(options: PipelineOptions = {}): ApprovalConfig
 /** Where approval events go: the same queue as the integrations' own, written by `flushRecords`. */
 export function auditSink(event: AuditEvent): void {
   pending.push(event);
+}
+
+/** The approval store's audit sink for a call: its recorder when it has one. */
+export function auditSinkFor(options: PipelineOptions | undefined): (event: AuditEvent) => void {
+  const recorder = options?.recorder;
+  return recorder ? (event) => recorder.add(event) : auditSink;
 }
 
 /** One event the integrations record (a request and its verdict, or a tool's outcome). */
@@ -172,16 +219,21 @@ function toAuditEvent(e: IntegrationEvent): AuditEvent {
 
 const pending: AuditEvent[] = [];
 
-/** Queues an event for the audit log; `flushRecords` writes the queue. */
-export function record(event: IntegrationEvent): void {
-  pending.push(toAuditEvent(event));
+/** Queues an event for the audit log (the call's recorder, if any); `flushRecords` writes the queue. */
+export function record(event: IntegrationEvent, options?: PipelineOptions): void {
+  if (options?.recorder) options.recorder.add(toAuditEvent(event));
+  else pending.push(toAuditEvent(event));
 }
 
 /**
  * Writes the queued events to the audit log and waits until they are on disk. Every integration calls it
  * before it answers the agent, so an answer the agent acted on is always recorded.
  */
-export async function flushRecords(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function flushRecords(
+  env: NodeJS.ProcessEnv = process.env,
+  options?: PipelineOptions,
+): Promise<void> {
+  if (options?.recorder) return options.recorder.flush();
   if (pending.length === 0) return;
   const events = pending.splice(0);
   const { open, defaultAuditDir, defaultKeyDir } = await import("../audit/log.ts");
