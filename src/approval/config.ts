@@ -1,6 +1,8 @@
 // What the policy tells the approval stage: who may approve (name → public key), which risks need two
-// people, and how long requests and tokens live. The policy fills it (`approvers:` and `approval:`); until
-// that lands, `loadApprovalConfig` reads the same two keys from `<configDir>/approvers.yaml`.
+// people, and how long requests and tokens live. Two sources with the same two keys (`approvers:` and
+// `approval:`): the trusted policy layers (user policy, --policy; never a repository's, which an agent can
+// write) and `<configDir>/approvers.yaml`. Approvers are the union (one name with two different keys is an
+// error: which is right cannot be guessed); for `approval:` settings the policy wins.
 import type { KeyObject } from "node:crypto";
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -119,16 +121,57 @@ export function approvalConfigFrom(source: ApprovalConfigSource | null | undefin
 }
 
 /**
- * Interim source until the policy carries `approvers:`: `<configDir>/approvers.yaml` with the same keys.
- * No file means no approvers: nothing can be approved (fail closed).
+ * The approval config: `<configDir>/approvers.yaml` (no file: no approvers) merged with what the trusted
+ * policy layers say (`fromPolicy`, see the header). Nobody listed means nothing can be approved (fail closed).
  */
-export async function loadApprovalConfig(env: NodeJS.ProcessEnv = process.env): Promise<ApprovalConfig> {
+export async function loadApprovalConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  fromPolicy?: PolicyApprovalSource | null,
+): Promise<ApprovalConfig> {
   const file = join(configDir(env), "approvers.yaml");
+  const own = await readApproversFile(file);
+  if (!fromPolicy) return own ? approvalConfigIn(file, own) : defaultApprovalConfig();
+  const approvers: Record<string, string> = { ...(own?.approvers ?? {}) };
+  for (const [name, key] of Object.entries(fromPolicy.approvers ?? {})) {
+    const other = approvers[name];
+    if (other !== undefined && parsedKey(other) !== parsedKey(key))
+      throw new ApprovalError(
+        "config",
+        `approver ${name} has two different keys: ${fromPolicy.where} and ${file}; remove one`,
+      );
+    approvers[name] = key;
+  }
+  const approval = { ...(own?.approval ?? {}), ...(fromPolicy.approval ?? {}) };
+  return approvalConfigIn(fromPolicy.where, { approvers, approval });
+}
+
+/** What the policy layers say, with where they say it (for messages). */
+export interface PolicyApprovalSource extends ApprovalConfigSource {
+  where: string;
+}
+
+function parsedKey(text: string): string {
+  try {
+    return rawPublicKey(parsePublicKey(text));
+  } catch {
+    return text;
+  }
+}
+
+function approvalConfigIn(where: string, source: ApprovalConfigSource): ApprovalConfig {
+  try {
+    return approvalConfigFrom(source);
+  } catch (err) {
+    throw new ApprovalError("config", `${where}: ${(err as Error).message}`);
+  }
+}
+
+async function readApproversFile(file: string): Promise<ApprovalConfigSource | null> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return defaultApprovalConfig();
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new ApprovalError("config", `cannot read ${file}: ${(err as Error).message}`);
   }
   const yaml = (await import("yaml")) as typeof import("yaml") & { default?: typeof import("yaml") };
@@ -139,9 +182,8 @@ export async function loadApprovalConfig(env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw new ApprovalError("config", `${file}: ${(err as Error).message}`);
   }
-  try {
-    return approvalConfigFrom(doc as ApprovalConfigSource);
-  } catch (err) {
-    throw new ApprovalError("config", `${file}: ${(err as Error).message}`);
-  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new ApprovalError("config", `${file}: expected approvers: and approval: keys`);
+  return doc as ApprovalConfigSource;
 }

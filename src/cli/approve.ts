@@ -26,6 +26,7 @@ import {
   withdrawToken,
 } from "../approval/index.ts";
 import type { AuditEvent } from "../audit/record.ts";
+import { loadPolicy } from "../policy/load.ts";
 import { parseCli } from "./args.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { cliError } from "./keys.ts";
@@ -106,7 +107,7 @@ async function decide(decision: "approve" | "deny", argv: string[]): Promise<num
   if (decision === "deny" && !reason?.trim())
     throw new CliError("deny: --reason is required (the agent relays it)");
   try {
-    const config = await loadApprovalConfig();
+    const config = await approvalConfig();
     const name = str(values.name) ?? defaultKeyName();
     const signer = await resolveSigner(name);
     const events: AuditEvent[] = [];
@@ -216,7 +217,7 @@ export async function runPending(argv: string[]): Promise<number> {
   const { values } = parse("pending", argv, { json: { type: "boolean" }, all: { type: "boolean" } }, 0);
   if (values.help) return help(PENDING_HELP);
   try {
-    const config = await loadApprovalConfig();
+    const config = await approvalConfig();
     const now = Date.now();
     const list = listPending({ includeExpired: Boolean(values.all), now }).map((p) => view(p, config, now));
     if (values.json) {
@@ -322,4 +323,10 @@ export async function runLock(argv: string[]): Promise<number> {
   } catch (err) {
     cliError(err);
   }
+}
+
+/** Approvers as the policy that applies here (user policy, --policy-free) and approvers.yaml list them. */
+async function approvalConfig() {
+  const policy = await loadPolicy({ cwd: process.cwd(), env: process.env });
+  return loadApprovalConfig(process.env, policy.approval);
 }

@@ -51,7 +51,7 @@ async function lint(argv: string[]): Promise<number> {
   const overrides = policy.overrides.map((o) => `${o.where}: override: ${o.what}`);
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ ok: true, layers: policy.layers, profiles: policy.profiles, warnings: policy.warnings, overrides: policy.overrides, policy: policy.effective(null).hash })}\n`,
+      `${JSON.stringify({ ok: true, layers: policy.layers, profiles: policy.profiles, warnings: policy.warnings, overrides: policy.overrides, notes: policy.notes, policy: policy.effective(null).hash })}\n`,
     );
     return 0;
   }
@@ -62,8 +62,9 @@ async function lint(argv: string[]): Promise<number> {
   if (policy.profiles.length) out.write(`profiles: ${policy.profiles.join(", ")}\n`);
   for (const w of policy.warnings) out.write(`warning: ${w}\n`);
   for (const o of overrides) out.write(`${o}\n`);
+  for (const n of policy.notes) out.write(`note: ${n}\n`);
   out.write(
-    `ok: ${policy.warnings.length} warning(s), ${overrides.length} override(s); policy ${policy.effective(null).hash.slice(0, 12)}\n`,
+    `ok: ${policy.warnings.length} warning(s), ${overrides.length} override(s)${policy.notes.length ? `, ${policy.notes.length} alias note(s)` : ""}; policy ${policy.effective(null).hash.slice(0, 12)}\n`,
   );
   return 0;
 }

@@ -85,16 +85,13 @@ export async function loadPrepared(where: {
   policyFile: string | undefined;
   read?: (file: string) => string;
 }): Promise<Prepared> {
-  const [policy, approvals] = await Promise.all([
-    loadPolicy({
-      cwd: where.cwd,
-      env: where.env,
-      policyFile: where.policyFile,
-      ...(where.read ? { read: where.read } : {}),
-    }),
-    loadApprovalConfig(where.env),
-  ]);
-  return { policy, approvals };
+  const policy = await loadPolicy({
+    cwd: where.cwd,
+    env: where.env,
+    policyFile: where.policyFile,
+    ...(where.read ? { read: where.read } : {}),
+  });
+  return { policy, approvals: await loadApprovalConfig(where.env, policy.approval) };
 }
 
 /**

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Decision, Risk } from "../types.ts";
 import { RISKS, riskRank } from "../types.ts";
+import { riskOf } from "./aliases.ts";
 import type { PathOpName, Permission, PolicyBody } from "./document.ts";
 import { PolicyError } from "./errors.ts";
 import { type CompiledPattern, compilePattern, wordGlob } from "./match.ts";
@@ -29,6 +30,8 @@ export interface Fragment {
    * later layer: then its loosening is dropped with a warning instead of failing the whole load.
    */
   overlay?: boolean;
+  /** Safety switches the fragment turns off through an alias (aliases.ts): warned about, recorded as overrides. */
+  loosened?: readonly { what: string; path: readonly (string | number)[] }[];
 }
 
 export interface PolicyOverride {
@@ -263,9 +266,16 @@ function apply(eff: EffectivePolicy, frag: Fragment, now: number): void {
     eff.warnings.push(`${frag.at(path)}: expired on ${when}: ignored`);
   eff.applied.push(`${frag.label} (${frag.layer.name}${t ? "" : ", untrusted: tighten-only"})`);
 
+  if (t)
+    for (const l of frag.loosened ?? []) {
+      eff.warnings.push(`${frag.at(l.path)}: ${l.what}`);
+      eff.overrides.push({ what: l.what, where: frag.at(l.path), layer: frag.layer.name });
+    }
+
   if (b.unknown !== undefined) {
-    if (t || riskRank(b.unknown) >= riskRank(eff.unknown)) eff.unknown = b.unknown;
-    else ignored(["unknown"], `unknown: ${b.unknown} is looser than ${eff.unknown}`);
+    const unknown = riskOf(b.unknown);
+    if (t || riskRank(unknown) >= riskRank(eff.unknown)) eff.unknown = unknown;
+    else ignored(["unknown"], `unknown: ${unknown} is looser than ${eff.unknown}`);
   }
 
   if (b.decisions) {
@@ -320,7 +330,8 @@ function apply(eff: EffectivePolicy, frag: Fragment, now: number): void {
         trusted: t,
         where,
         expires,
-        ...(r.risk !== undefined ? { risk: r.risk } : {}),
+        // BLOCK rules became forbidden entries in aliases.ts: what is left is a risk.
+        ...(r.risk !== undefined && r.risk !== "BLOCK" ? { risk: riskOf(r.risk) } : {}),
         ...(r.decision !== undefined ? { decision: r.decision } : {}),
         ...(r.reason !== undefined ? { reason: r.reason } : {}),
       };

@@ -6,6 +6,14 @@ export type PathOpName = "read" | "write" | "delete" | "execute";
 export type PermissionName = "none" | "read" | "write" | "delete" | "execute" | "full";
 export type Permission = PermissionName | PathOpName[];
 
+/**
+ * Tier names other agent-safety systems give risks (any letter case in a file; canonical upper case once
+ * validated): FREE = low, REVIEW = medium, APPROVE = high, BLOCK = forbidden (never runs). See aliases.ts.
+ */
+export type Tier = "FREE" | "REVIEW" | "APPROVE" | "BLOCK";
+/** A risk as a policy may spell it where no forbidden is possible (unknown risk, decision keys). */
+export type RiskName = Risk | Exclude<Tier, "BLOCK">;
+
 /** A custom rule: matches an invocation, then sets its risk and/or decision. */
 export interface RuleDoc {
   /** Argv pattern, prefix match with globs per word, flag-aware: `git push --force*`. */
@@ -18,7 +26,8 @@ export interface RuleDoc {
   regex?: string;
   /** The whole argv must equal `match` word for word (no extra words, no env assignments). */
   exact?: boolean;
-  risk?: Risk;
+  /** `BLOCK` makes the rule a forbidden entry: what it matches never runs. */
+  risk?: Risk | Tier;
   decision?: Decision;
   reason?: string;
   expires?: string;
@@ -136,13 +145,52 @@ export interface AuditDoc {
   required?: boolean;
 }
 
-export type DecisionsDoc = Partial<Record<Risk, Decision>> & { override?: boolean };
+export type DecisionsDoc = Partial<Record<RiskName, Decision>> & {
+  /** Forbidden commands always deny: accepted (as `deny`) for files written with tier names, changes nothing. */
+  BLOCK?: "deny";
+  override?: boolean;
+};
+
+/** A path named by an alias section: a plain path, or a path with a permission. */
+export type PathGrantDoc = string | { path: string; permission?: Permission };
+
+/**
+ * Aliases: configuration keys of the agent-safety systems Warden is built for, accepted and compiled onto
+ * Warden's own keys (`warden policy lint` names the equivalent). See aliases.ts for the mapping.
+ */
+export interface FilesystemDoc {
+  /** → `paths.entries`; permission defaults to `read` (agents may read, not write or delete). */
+  protected_paths?: PathGrantDoc[];
+  /** → `paths.entries`; read-only context by default (`read`). */
+  context_paths?: PathGrantDoc[];
+}
+
+export interface SafetyDoc {
+  /** true → `production.action: deny`; false → `production.action: raise`. */
+  block_production?: boolean;
+  /** → `production.namespaces`. */
+  production_namespaces?: string[];
+  /** true → `decisions.critical: allow` (an override, warned about in every verdict); false → deny. */
+  allow_critical?: boolean;
+  /** false → medium and high risk that would ask are allowed (warned about in every verdict); true → they ask. */
+  require_approval?: boolean;
+}
+
+export interface ExecutionDoc {
+  /** true → `decisions.low: allow`; false → `decisions.low: ask`. */
+  auto_approve_low_risk?: boolean;
+  /**
+   * true → high risk is denied unless run as a dry run (the devops template's rule: `kubectl|helm … --dry-run`,
+   * `aws … --dry-run` are medium, `terraform plan` low); kept for multi-step plans as `dryRun.required`.
+   */
+  require_dry_run?: boolean;
+}
 
 export type DaemonMode = "off" | "auto" | "required";
 
 /** Everything a layer or a profile can say. */
 export interface PolicyBody {
-  unknown?: Risk;
+  unknown?: RiskName;
   decisions?: DecisionsDoc;
   /** False when nobody can answer a prompt (CI): every ask becomes deny. */
   approvals?: boolean;
@@ -156,6 +204,9 @@ export interface PolicyBody {
   container?: ContainerDoc;
   sandbox?: SandboxDoc;
   audit?: AuditDoc;
+  filesystem?: FilesystemDoc;
+  safety?: SafetyDoc;
+  execution?: ExecutionDoc;
 }
 
 export interface ProfileDoc extends PolicyBody {
@@ -179,6 +230,13 @@ export interface PolicyDocument extends PolicyBody {
    */
   daemon?: DaemonMode;
   profiles?: Record<string, ProfileDoc>;
+  /**
+   * Who may approve: name → Ed25519 public key as `warden keys init` prints it. Honoured in the user policy
+   * and `--policy` files, never in a repository's .warden/policy.yaml (an agent can write that file).
+   */
+  approvers?: Record<string, string>;
+  /** Approval settings (same trust rule as `approvers`). */
+  approval?: { two_person?: Risk[]; ttl?: string | number; max_ttl?: string | number };
   /** Acceptance commands for `warden verify`. */
   must_fail?: string[];
   must_succeed?: string[];

@@ -4,7 +4,9 @@
 // is never a fallback to a looser policy.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import type { PolicyApprovalSource } from "../approval/config.ts";
 import { configDir } from "../state.ts";
+import { aliasNotes, desugar } from "./aliases.ts";
 import {
   compileFragments,
   type EffectivePolicy,
@@ -35,6 +37,13 @@ export interface LoadedPolicy {
   warnings: string[];
   /** Every `override: true` that loosened an earlier deny (the audit log records them). */
   overrides: PolicyOverride[];
+  /**
+   * `approvers:` and `approval:` of the trusted layers (user policy, --policy), for loadApprovalConfig; a
+   * repository policy's are ignored with a warning (an agent can write that file and approve itself).
+   */
+  approval: PolicyApprovalSource | null;
+  /** `file:line:col: …` for each alias key used (another system's spelling), naming Warden's own key. */
+  notes: string[];
   profiles: string[];
   mustFail: string[];
   mustSucceed: string[];
@@ -70,6 +79,9 @@ function bodyOf(doc: PolicyBody): PolicyBody {
     container,
     sandbox,
     audit,
+    filesystem,
+    safety,
+    execution,
   } = doc;
   const body: PolicyBody = {};
   if (unknown !== undefined) body.unknown = unknown;
@@ -85,6 +97,9 @@ function bodyOf(doc: PolicyBody): PolicyBody {
   if (container !== undefined) body.container = container;
   if (sandbox !== undefined) body.sandbox = sandbox;
   if (audit !== undefined) body.audit = audit;
+  if (filesystem !== undefined) body.filesystem = filesystem;
+  if (safety !== undefined) body.safety = safety;
+  if (execution !== undefined) body.execution = execution;
   return body;
 }
 
@@ -99,42 +114,72 @@ function expand(
   profiles: Map<string, ProfileFragment[]>,
   seen: Set<string>,
   label: string,
+  notes: string[],
 ): void {
   const { doc, layer, locate } = source;
+  const own = bodyOf(doc);
+  notes.push(...aliasNotes(own, locate));
+  const body = desugar(own, locate, layer.file);
   const parents = doc.extends === undefined ? [] : ([] as string[]).concat(doc.extends);
-  parents.forEach((name, i) => {
+  const parentAt = (i: number) => locate(typeof doc.extends === "string" ? ["extends"] : ["extends", i]);
+  [...parents, ...body.templates].forEach((name, i) => {
     const template = TEMPLATES[name];
     if (!template) {
       const hint = nearest(name, Object.keys(TEMPLATES));
       throw new PolicyError(
-        `${locate(typeof doc.extends === "string" ? ["extends"] : ["extends", i])}: unknown template '${name}'${hint ? ` (did you mean '${hint}'?)` : ""}; templates: ${Object.keys(TEMPLATES).join(", ")}`,
+        `${parentAt(i)}: unknown template '${name}'${hint ? ` (did you mean '${hint}'?)` : ""}; templates: ${Object.keys(TEMPLATES).join(", ")}`,
         layer.file,
       );
     }
     if (seen.has(name)) return;
     seen.add(name);
-    expand({ layer, doc: template, locate: templateLocate(name) }, base, profiles, seen, `template ${name}`);
+    expand(
+      { layer, doc: template, locate: templateLocate(name) },
+      base,
+      profiles,
+      seen,
+      `template ${name}`,
+      notes,
+    );
   });
-  base.push({ body: bodyOf(doc), layer, label, at: locate });
+  base.push({ body: body.body, layer, label, at: body.at, loosened: body.loosened });
   for (const [name, p] of Object.entries(doc.profiles ?? {})) {
     const list = profiles.get(name) ?? [];
     const profileDoc: ProfileDoc = p;
+    const at = (path: readonly (string | number)[]) => locate(["profiles", name, ...path]);
+    const ownProfile = bodyOf(profileDoc);
+    notes.push(...aliasNotes(ownProfile, at));
+    const profileBody = desugar(ownProfile, at, layer.file);
+    // Only trusted layers may choose who gets a profile: a repository must not hand its agent a looser one.
+    const selectors =
+      layer.trusted && (profileDoc.users || profileDoc.agents)
+        ? {
+            ...(profileDoc.users ? { users: profileDoc.users } : {}),
+            ...(profileDoc.agents ? { agents: profileDoc.agents } : {}),
+          }
+        : null;
+    // A template an alias stands for applies as part of the profile, before the profile's own keys.
+    for (const t of profileBody.templates)
+      list.push({
+        fragment: {
+          body: bodyOf(TEMPLATES[t]!),
+          layer,
+          label: `template ${t} (profile ${name}, ${label})`,
+          at: templateLocate(t),
+          overlay: true,
+        },
+        selectors,
+      });
     list.push({
       fragment: {
-        body: bodyOf(profileDoc),
+        body: profileBody.body,
         layer,
         label: `profile ${name} (${label})`,
-        at: (path) => locate(["profiles", name, ...path]),
+        at: profileBody.at,
         overlay: true,
+        loosened: profileBody.loosened,
       },
-      // Only trusted layers may choose who gets a profile: a repository must not hand its agent a looser one.
-      selectors:
-        layer.trusted && (profileDoc.users || profileDoc.agents)
-          ? {
-              ...(profileDoc.users ? { users: profileDoc.users } : {}),
-              ...(profileDoc.agents ? { agents: profileDoc.agents } : {}),
-            }
-          : null,
+      selectors,
     });
     profiles.set(name, list);
   }
@@ -154,9 +199,10 @@ function globMatch(glob: string, s: string): boolean {
 export function buildPolicy(sources: readonly LayerSource[], now = Date.now()): LoadedPolicy {
   const base: Fragment[] = [];
   const profiles = new Map<string, ProfileFragment[]>();
+  const notes: string[] = [];
   for (const s of sources) {
     const label = s.layer.kind === "built-in" ? "built-in" : s.layer.name;
-    expand(s, base, profiles, new Set(s.layer.kind === "built-in" ? ["default"] : []), label);
+    expand(s, base, profiles, new Set(s.layer.kind === "built-in" ? ["default"] : []), label, notes);
   }
   const cache = new Map<string | null, EffectivePolicy>();
   const effective = (profile: string | null): EffectivePolicy => {
@@ -194,6 +240,8 @@ export function buildPolicy(sources: readonly LayerSource[], now = Date.now()): 
     layers: sources.map((s) => s.layer),
     warnings,
     overrides,
+    notes,
+    approval: null,
     profiles: [...profiles.keys()],
     mustFail: sources.flatMap((s) => s.doc.must_fail ?? []),
     mustSucceed: sources.flatMap((s) => s.doc.must_succeed ?? []),
@@ -340,13 +388,42 @@ export async function loadPolicy(options: LoadOptions): Promise<LoadedPolicy> {
     policy.warnings.push(
       `${repo.locate(["trust_repo_policy"])}: ignored: only your user policy can trust repository policies`,
     );
+  for (const key of ["approvers", "approval"] as const)
+    if (repo?.doc[key] !== undefined)
+      policy.warnings.push(
+        `${repo.locate([key])}: ignored: ${key} in a repository policy (an agent can write that file); put them in your user policy`,
+      );
+  policy.approval = approvalOf([user, file]);
   return policy;
 }
 
 /** Reads one file as the only layer over the built-in (for `policy lint FILE`). */
 export async function loadPolicyFile(file: string): Promise<LoadedPolicy> {
   const { parsePolicyFile } = await import("./parse.ts");
-  return buildPolicy([BUILTIN_SOURCE, await parsePolicyFile(resolve(file), "file", true)]);
+  const source = await parsePolicyFile(resolve(file), "file", true);
+  const policy = buildPolicy([BUILTIN_SOURCE, source]);
+  policy.approval = approvalOf([source]);
+  return policy;
+}
+
+/** The trusted layers' approvers (union; one name, two keys is an error) and approval settings (later wins). */
+function approvalOf(layers: readonly (LayerSource | undefined)[]): PolicyApprovalSource | null {
+  let out = null as PolicyApprovalSource | null;
+  for (const l of layers) {
+    if (!l || (l.doc.approvers === undefined && l.doc.approval === undefined)) continue;
+    const where = l.locate(l.doc.approvers !== undefined ? ["approvers"] : ["approval"]);
+    const approvers: Record<string, string> = { ...(out?.approvers ?? {}) };
+    for (const [name, key] of Object.entries(l.doc.approvers ?? {})) {
+      if (approvers[name] !== undefined && approvers[name] !== key)
+        throw new PolicyError(
+          `${l.locate(["approvers", name])}: approver ${name} has a different key in ${out?.where}; remove one`,
+          l.layer.file,
+        );
+      approvers[name] = key;
+    }
+    out = { where, approvers, approval: { ...(out?.approval ?? {}), ...(l.doc.approval ?? {}) } };
+  }
+  return out;
 }
 
 /** The closest candidate by edit distance, if close enough to be a typo. */

@@ -1,11 +1,21 @@
 // The zod schema of a policy file. Imported lazily (only when a policy file exists on disk): the built-in
 // policy is a TypeScript object and never pays for zod.
 import * as zod from "zod";
-import type { PolicyDocument } from "./document.ts";
+import { caseless, TIERS } from "./aliases.ts";
+import type { PolicyDocument, Tier } from "./document.ts";
 
 const z = zod.z;
 
 const risk = z.enum(["low", "medium", "high", "critical"]);
+/** A tier name (aliases.ts) in any letter case, canonical upper case once validated. */
+const tier = (names: readonly Tier[]) =>
+  z
+    .string()
+    .regex(new RegExp(`^(${names.map(caseless).join("|")})$`), `one of ${names.join(", ")}`)
+    .transform((s) => s.toUpperCase() as Tier);
+const riskName = z
+  .union([risk, tier(TIERS.filter((t) => t !== "BLOCK")).transform((t) => t as Exclude<Tier, "BLOCK">)])
+  .describe("low, medium, high, critical (or the tier names FREE, REVIEW, APPROVE)");
 const decision = z.enum(["allow", "ask", "deny"]);
 const raise = z.enum(["ask", "deny"]);
 const op = z.enum(["read", "write", "delete", "execute"]);
@@ -33,7 +43,12 @@ const rule = z
     subcommand: oneOrMany.optional(),
     regex: z.string().min(1).optional().describe("regex on the invocation's words joined by spaces"),
     exact: z.boolean().optional().describe("the whole argv must equal `match` word for word"),
-    risk: risk.optional(),
+    risk: z
+      .union([risk, tier(TIERS)])
+      .optional()
+      .describe(
+        "low, medium, high, critical; tier names FREE, REVIEW, APPROVE, and BLOCK (a forbidden entry)",
+      ),
     decision: decision.optional(),
     reason: z.string().optional(),
     expires: timestamp.optional(),
@@ -81,14 +96,24 @@ const pathEntry = z.strictObject({
   max_size: size.optional(),
 });
 
+/** A path named by an alias section: a plain path, or `{path, permission}`. */
+const pathGrant = z.union([
+  z.string().min(1),
+  z.strictObject({ path: z.string().min(1), permission: permission.optional() }),
+]);
+
 const body = {
-  unknown: risk.optional().describe("risk of commands no rule knows"),
+  unknown: riskName.optional().describe("risk of commands no rule knows"),
   decisions: z
     .strictObject({
       low: decision.optional(),
       medium: decision.optional(),
       high: decision.optional(),
       critical: decision.optional(),
+      FREE: decision.optional().describe("alias of low"),
+      REVIEW: decision.optional().describe("alias of medium"),
+      APPROVE: decision.optional().describe("alias of high"),
+      BLOCK: z.literal("deny").optional().describe("forbidden commands always deny"),
       override: z.boolean().optional(),
     })
     .optional()
@@ -142,6 +167,35 @@ const body = {
     })
     .optional(),
   audit: z.strictObject({ required: z.boolean().optional() }).optional(),
+  filesystem: z
+    .strictObject({
+      protected_paths: z
+        .array(pathGrant)
+        .optional()
+        .describe("alias: paths.entries, permission read by default"),
+      context_paths: z.array(pathGrant).optional().describe("alias: paths.entries, read-only by default"),
+    })
+    .optional()
+    .describe("alias section (other agent-safety systems' keys); warden policy lint names Warden's own"),
+  safety: z
+    .strictObject({
+      block_production: z.boolean().optional().describe("alias: production.action deny (true) or raise"),
+      production_namespaces: strings.optional().describe("alias: production.namespaces"),
+      allow_critical: z
+        .boolean()
+        .optional()
+        .describe("alias: decisions.critical allow (an override) or deny"),
+      require_approval: z.boolean().optional().describe("alias: decisions.medium/high ask (true) or allow"),
+    })
+    .optional()
+    .describe("alias section (other agent-safety systems' keys)"),
+  execution: z
+    .strictObject({
+      auto_approve_low_risk: z.boolean().optional().describe("alias: decisions.low allow (true) or ask"),
+      require_dry_run: z.boolean().optional().describe("alias: extends devops (true)"),
+    })
+    .optional()
+    .describe("alias section (other agent-safety systems' keys)"),
 };
 
 const profile = z.strictObject({
@@ -162,6 +216,22 @@ export const policySchema = z.strictObject({
     .describe("warden daemon: off (default), auto (clients start it), required (hooks block without it)"),
   ...body,
   profiles: z.record(z.string().min(1), profile).optional(),
+  approvers: z
+    .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, "a simple name"), z.string().min(1))
+    .optional()
+    .describe(
+      "approver name → Ed25519 public key (warden keys init prints it); not honoured in a repository policy",
+    ),
+  approval: z
+    .strictObject({
+      two_person: z.array(risk).optional().describe("risks that need two distinct approvers"),
+      ttl: z
+        .union([z.string().min(1), z.number().positive()])
+        .optional()
+        .describe("e.g. 15m"),
+      max_ttl: z.union([z.string().min(1), z.number().positive()]).optional(),
+    })
+    .optional(),
   must_fail: strings.optional(),
   must_succeed: strings.optional(),
 });

@@ -286,6 +286,15 @@ export function isDisposable(path: string, ctx: RuleContext): boolean {
     .some((c) => DISPOSABLE_DIRS.has(c));
 }
 
+/**
+ * A glob every match of which is a build artefact by its suffix (`*.egg-info`, `*.pyc`, `*.tsbuildinfo`): the
+ * pattern's last word must be `*.SUFFIX` with nothing dynamic around it.
+ */
+const DISPOSABLE_SUFFIXES = /^\*\.(egg-info|dist-info|pyc|pyo|o|obj|class|tsbuildinfo|log)\/?$/;
+function disposableGlob(text: string): boolean {
+  return DISPOSABLE_SUFFIXES.test(text.replace(/^\.\//, ""));
+}
+
 /** `package-lock.json`, `app.log`: `rm -rf` on a name with a file extension deletes a file, not a tree. */
 function looksLikeFile(path: string): boolean {
   return /^[^.][^/]*\.[A-Za-z0-9]{1,8}$/.test(path.slice(path.lastIndexOf("/") + 1));
@@ -334,6 +343,12 @@ export function judgeDelete(target: Target, ctx: RuleContext, recursive: boolean
     };
   if (p === ctx.home) return { tag: "home", risk: "critical", what: `${all}your home directory` };
   if (p === ctx.workspace) {
+    if (glob && target.filtered && disposableGlob(target.text))
+      return {
+        tag: "project",
+        risk: "low",
+        what: `${target.text}, build artefacts at the top of your project`,
+      };
     if (glob && target.filtered)
       return {
         tag: "project",

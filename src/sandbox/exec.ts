@@ -171,7 +171,7 @@ async function approve(
       else return null;
     }
   }
-  const config = await loadApprovalConfig(input.env);
+  const config = await loadApprovalConfig(input.env, input.policy.approval);
   const found = findValidApproval(request, verdict, config, { env: input.env });
   if (found.approved) return found.approvers;
   const pending = requestApproval(request, verdict, { env: input.env, ttlMs: config.ttlMs });

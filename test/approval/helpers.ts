@@ -1,11 +1,11 @@
 // Shared fixtures for the approval tests: private temp state, real keys (cheap scrypt via the explicit
 // test-only option), verdicts, and the real CLI as a child process.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initKey, type ScryptParams } from "../../src/approval/index.ts";
 import type { CommandRequest, Risk, Verdict } from "../../src/types.ts";
+import { removeTree, tempDir } from "../tmp.ts";
 
 export const TEST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };
 export const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
@@ -21,7 +21,7 @@ export interface TestEnv {
 
 export function testEnv(): TestEnv {
   // Short root: Unix socket paths are limited to ~108 bytes.
-  const root = mkdtempSync(join(tmpdir(), "wa-"));
+  const root = tempDir("wa-");
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("WARDEN_")) env[k] = v;
   env.WARDEN_STATE_DIR = join(root, "s");
@@ -36,7 +36,7 @@ export function testEnv(): TestEnv {
       writeFileSync(path, `${text}\n`, { mode: 0o600 });
       return path;
     },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => removeTree(root),
   };
 }
 

@@ -1,16 +1,15 @@
 // Shared fixtures for the audit tests: temp dirs and real child-process writers.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { removeTree, tempDir } from "../tmp.ts";
 
 export function tempDirs(): { root: string; dir: string; keyDir: string; cleanup: () => void } {
-  const root = mkdtempSync(join(tmpdir(), "warden-audit-"));
+  const root = tempDir("warden-audit-");
   return {
     root,
     dir: join(root, "audit"),
     keyDir: join(root, "keys"),
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => removeTree(root),
   };
 }
 

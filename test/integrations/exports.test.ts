@@ -1,8 +1,7 @@
 // The exporters: Codex .rules, Gemini policy TOML, Claude settings, AppArmor (checked by apparmor_parser
 // in parse-only mode), from fixed probe results and from the real pipeline; and `warden verify`.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run as exportRun } from "../../src/cli/policy-export.ts";
@@ -13,6 +12,7 @@ import { geminiPolicy } from "../../src/integrations/export-gemini.ts";
 import { acceptanceChecks, blockedPrograms, preparePipeline } from "../../src/integrations/pipeline.ts";
 import { type Probes, probePolicy } from "../../src/integrations/policy-probes.ts";
 import { formatTable, verifyAcceptance } from "../../src/integrations/verify.ts";
+import { tempDir } from "../tmp.ts";
 import { isolatedEnv, runCli } from "./helpers.ts";
 
 const probes: Probes = {
@@ -68,7 +68,7 @@ describe("exports", () => {
   });
 
   it("probes go through the real pipeline: a secret file is never allowed", () => {
-    const home = mkdtempSync(join(tmpdir(), "warden-probe-"));
+    const home = tempDir("warden-probe-");
     const real = probePolicy({}, join(home, "project"), home);
     expect(real.paths.map((p) => p.pattern)).toContain(".env");
     expect(real.paths.find((p) => p.pattern === ".env")!.decision).not.toBe("allow");
@@ -81,7 +81,7 @@ describe("exports", () => {
     for (const p of programs[0]!.paths) expect(profile).toContain(`deny ${p} x,`);
     expect(profile).toContain("  ^agent {");
     expect(profile).toContain("session optional pam_apparmor.so order=user,group,default");
-    const file = join(mkdtempSync(join(tmpdir(), "warden-aa-")), "warden-agent");
+    const file = join(tempDir("warden-aa-"), "warden-agent");
     writeFileSync(file, profile);
     // Parse-only: -Q skips loading into the kernel, -K skips the cache (Debian package `apparmor`).
     const r = spawnSync("apparmor_parser", ["-Q", "-K", file], { encoding: "utf8" });

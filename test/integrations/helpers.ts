@@ -1,11 +1,11 @@
 // Shared fixtures for the integration tests: real-shaped hook payloads, an isolated state dir, and the
 // built CLI spawned exactly as an agent would run the hook command.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate } from "../../src/index.ts";
 import type { Decision } from "../../src/types.ts";
+import { tempDir } from "../tmp.ts";
 
 export const CLI = new URL("../../dist/warden.js", import.meta.url).pathname;
 
@@ -14,9 +14,9 @@ export function requireBuild(): void {
     throw new Error("dist/warden.js missing: run `npm run build` (npm test builds first)");
 }
 
-/** A fresh HOME and state dir, so no test sees another's session files or the user's settings. */
+/** A fresh HOME and state dir, so no test sees another's session files or the user's settings (removed after). */
 export function isolatedEnv(): NodeJS.ProcessEnv & { HOME: string; WARDEN_STATE_DIR: string } {
-  const home = mkdtempSync(join(tmpdir(), "warden-int-"));
+  const home = tempDir("warden-int-");
   return {
     PATH: process.env.PATH,
     HOME: home,

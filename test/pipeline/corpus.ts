@@ -1,15 +1,16 @@
 // Loads the verdict corpora (test/corpus/*.jsonl) and evaluates a case in the corpus's fixed context.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Evaluation, evaluate } from "../../src/index.ts";
+import { tempDir } from "../tmp.ts";
 
 export const CORPUS_DIR = new URL("../corpus/", import.meta.url).pathname;
 export const CORPUS_CWD = "/home/agent/project";
 export const CORPUS_HOME = "/home/agent";
 
-// No user-level policy may leak into the corpus runs: point the config dir at an empty folder.
-process.env.WARDEN_CONFIG_DIR = mkdtempSync(join(tmpdir(), "warden-corpus-config-"));
+// No user-level policy may leak into the corpus runs: point the config dir at an empty folder (removed after
+// the importing test file).
+process.env.WARDEN_CONFIG_DIR = tempDir("warden-corpus-config-");
 
 export interface VerdictCase {
   command: string;

@@ -39,10 +39,11 @@ function judge(c: WorkCase) {
   ).verdict;
 }
 
-// A ratchet, not the goal: issue 12 asks for at most 3%; the test was written at 28 of 684, and the gh,
-// plutil, nested-agent and home-path fixes brought it to 21. Lower it with every fix; a change that raises
-// friction fails here.
-const MAX_FRICTION = 21 / 684;
+// Issue 12's bar is 3%; the ratchet below it is where the packs are now (the test was written at 28 of 684;
+// gh, plutil, nested agents, home paths and artefact globs brought it to 20). Lower it with every fix; a
+// change that raises friction fails here.
+const GOAL = 0.03;
+const MAX_FRICTION = 20 / 684;
 
 describe("ordinary agent work", () => {
   it("has all 706 commands", () => {
@@ -63,6 +64,7 @@ describe("ordinary agent work", () => {
       `ordinary-work friction: ${prompted.length}/${allowLines.length} = ${(share * 100).toFixed(1)}%\n  ${prompted.join("\n  ")}`,
     );
     expect(share, prompted.join("\n")).toBeLessThanOrEqual(MAX_FRICTION);
+    expect(MAX_FRICTION).toBeLessThanOrEqual(GOAL);
   });
 
   for (const c of cases.filter((x) => x.expected === "ask")) {

@@ -1,13 +1,12 @@
 // Builders for policy tests: invocations as the shell analysis would give them, and policies from
 // in-memory documents. The policy code under test is never mocked.
-import { mkdtempSync, realpathSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { realpathSync } from "node:fs";
 import { type DecideFacts, decideWithPolicy, type ModeOptions } from "../../src/policy/decide.ts";
 import type { PolicyDocument } from "../../src/policy/document.ts";
 import { decideFacts } from "../../src/policy/index.ts";
 import { BUILTIN_SOURCE, buildPolicy, type LayerSource, type LoadedPolicy } from "../../src/policy/load.ts";
 import type { Analysis, Finding, Invocation, Redirect, Risk, Verdict, Word } from "../../src/types.ts";
+import { tempDir as makeTempDir } from "../tmp.ts";
 
 export function word(text: string): Word {
   // Unquoted `~`, `$`, globs and braces are dynamic, as the shell analysis marks them.
@@ -88,6 +87,7 @@ export function decideIn(
   return decideWithPolicy(a, f, eff, decideFacts(partial, eff.paths.workspace), opts);
 }
 
+/** A fresh temp dir, its real path (removed after the test; test/tmp.ts). */
 export function tempDir(prefix = "warden-policy-"): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  return realpathSync(makeTempDir(prefix));
 }

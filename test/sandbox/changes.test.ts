@@ -7,7 +7,6 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -20,17 +19,12 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { diffSnapshots, snapshotWorkspace } from "../../src/sandbox/changes.ts";
-
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from "../tmp.ts";
 
 function tempBase(): { ws: string; outside: string } {
-  const base = realpathSync(mkdtempSync("/var/tmp/warden-changes-test-"));
-  made.push(base);
+  const base = realpathSync(tempDir("warden-changes-test-", { varTmp: true }));
   const ws = join(base, "ws");
   const outside = join(base, "outside");
   mkdirSync(ws);
@@ -182,8 +176,7 @@ function apply(m: Model, o: Op, outside: string): void {
   m.set(target, "f");
 }
 
-const refDir = realpathSync(mkdtempSync("/var/tmp/warden-changes-ref-"));
-made.push(refDir);
+const refDir = realpathSync(tempDir("warden-changes-ref-", { varTmp: true }));
 
 /**
  * Rewrites identical content and puts the old mtime back to the nanosecond. Node's utimes takes float seconds,
@@ -391,8 +384,7 @@ describe("snapshotWorkspace: the walk stays inside", () => {
     const { ws } = tempBase();
     writeFileSync(join(ws, "f"), "x");
     const alias = `${ws}-alias`;
-    symlinkSync(ws, alias);
-    made.push(alias);
+    symlinkSync(ws, alias); // beside ws, inside the temp base
     const s = snapshotWorkspace(alias);
     expect(s.root).toBe(ws);
     expect([...s.entries.keys()]).toEqual(["f"]);

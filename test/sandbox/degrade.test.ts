@@ -6,17 +6,16 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { findOnPath, probeSandbox, resetSandboxProbe } from "../../src/sandbox/probe.ts";
 import { runSandboxed, SandboxUnavailableError } from "../../src/sandbox/run.ts";
+import { tempDir } from "../tmp.ts";
 
 const CLI = new URL("../../dist/warden.js", import.meta.url).pathname;
 // The refusal wording users and the README rely on (src/sandbox/exec.ts, src/sandbox/probe.ts).
@@ -25,11 +24,6 @@ const HOW_TO_OPT_OUT = "run with --sandbox=off to accept an unconfined run (reco
 const NO_BWRAP = "bubblewrap (bwrap) not found on PATH; install it: `apt-get install bubblewrap`";
 const NO_USERNS = "bwrap cannot create user/mount/pid/net namespaces (";
 const USERNS_FIX = "enable unprivileged user namespaces: `sysctl kernel.unprivileged_userns_clone=1`";
-
-const bases: string[] = [];
-afterAll(() => {
-  for (const b of bases) rmSync(b, { recursive: true, force: true });
-});
 
 interface AuditEvent {
   type: string;
@@ -40,8 +34,7 @@ interface AuditEvent {
 /** A workspace, state and config dir, and a bin dir holding the few programs the tests run — but no bwrap. */
 function fresh() {
   // /var/tmp, not /tmp: the userns test binds this tree into an outer sandbox whose /tmp is a fresh tmpfs.
-  const base = mkdtempSync("/var/tmp/warden-degrade-");
-  bases.push(base);
+  const base = tempDir("warden-degrade-", { varTmp: true });
   const dirs = {
     base,
     ws: join(base, "ws"),

@@ -4,7 +4,6 @@ import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -16,13 +15,15 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { builtinPolicy } from "../../src/policy/load.ts";
 import { execute } from "../../src/sandbox/exec.ts";
+import { tempDir } from "../tmp.ts";
 
 const CLI = new URL("../../dist/warden.js", import.meta.url).pathname;
 
 function fresh() {
-  const workspace = mkdtempSync("/var/tmp/warden-exec-ws-");
-  const state = mkdtempSync("/var/tmp/warden-exec-state-");
-  const config = mkdtempSync("/var/tmp/warden-exec-config-");
+  // Under /var/tmp, not /tmp: inside the sandbox /tmp is a fresh tmpfs. Removed after the test.
+  const workspace = tempDir("warden-exec-ws-", { varTmp: true });
+  const state = tempDir("warden-exec-state-", { varTmp: true });
+  const config = tempDir("warden-exec-config-", { varTmp: true });
   const run = (args: string[]) =>
     spawnSync(process.execPath, [CLI, "exec", ...args], {
       cwd: workspace,
@@ -174,7 +175,7 @@ describe("warden exec", () => {
 
   it("maps path permissions to mounts: `none` hidden, `read` read-only, `write` writable", () => {
     const t = fresh();
-    const outside = mkdtempSync("/var/tmp/warden-exec-outside-");
+    const outside = tempDir("warden-exec-outside-", { varTmp: true });
     const shared = join(outside, "shared");
     const vault = join(outside, "vault");
     mkdirSync(shared);
@@ -215,8 +216,8 @@ describe("warden exec", () => {
   });
 
   it("refuses a run it cannot record, unless the policy says audit.required: false", () => {
-    const workspace = mkdtempSync("/var/tmp/warden-exec-ws-");
-    const config = mkdtempSync("/var/tmp/warden-exec-config-");
+    const workspace = tempDir("warden-exec-ws-", { varTmp: true });
+    const config = tempDir("warden-exec-config-", { varTmp: true });
     // A state "dir" that is a regular file: the log cannot be created there, not even by root.
     const state = join(config, "not-a-dir");
     writeFileSync(state, "");
@@ -252,8 +253,8 @@ describe("warden exec", () => {
 
 describe("execute() with a terminal prompt", () => {
   async function prompted(command: string, answers: string[]) {
-    const workspace = realpathSync(mkdtempSync("/var/tmp/warden-exec-prompt-"));
-    const state = mkdtempSync("/var/tmp/warden-exec-state-");
+    const workspace = realpathSync(tempDir("warden-exec-prompt-", { varTmp: true }));
+    const state = tempDir("warden-exec-state-", { varTmp: true });
     writeFileSync(join(workspace, ".env"), "API_KEY=TOPSECRET-APPROVED\n");
     const said: string[] = [];
     const questions: string[] = [];

@@ -3,14 +3,15 @@
 // a command that got past the decision (an opaque script, a human's "yes") still cannot start a blocked
 // program. Fake executables with those names sit first on PATH so the programs exist and would succeed.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { blockedPrograms, buildPolicy } from "../../src/policy/index.ts";
 import { BUILTIN_SOURCE } from "../../src/policy/load.ts";
 import { INFRA_PROGRAMS } from "../../src/policy/templates/infra-lockdown.ts";
 import { launch } from "../../src/sandbox/launch.ts";
 import { layer } from "../policy/helpers.ts";
+import { tempDir } from "../tmp.ts";
 
 const USER = "agent";
 const lockdown = buildPolicy([BUILTIN_SOURCE, layer({ extends: "infra-lockdown" }, "user")]);
@@ -22,7 +23,7 @@ let fakeBin = "";
 
 beforeAll(() => {
   // Not under /tmp: the sandbox's /tmp is private, so paths there would not be the ones on the host.
-  base = mkdtempSync("/var/tmp/warden-lockdown-");
+  base = tempDir("warden-lockdown-", { varTmp: true });
   workspace = join(base, "project");
   fakeBin = join(base, "bin");
   mkdirSync(workspace);
@@ -34,10 +35,6 @@ beforeAll(() => {
   writeFileSync(join(workspace, "README"), "hello\n");
   const git = spawnSync("git", ["init", "-q", workspace], { encoding: "utf8" });
   expect(git.status, git.stderr).toBe(0);
-});
-
-afterAll(() => {
-  if (base !== "") rmSync(base, { recursive: true, force: true });
 });
 
 async function runInSandbox(command: string): Promise<{ exit: number | null; output: string }> {

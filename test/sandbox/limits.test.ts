@@ -3,18 +3,9 @@
 // the cgroup tests assert cgroup behaviour only when the probe found a usable cgroup, and the graceful
 // degradation (problem recorded, rlimits still applied) otherwise.
 import { spawnSync } from "node:child_process";
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { SandboxSpec } from "../../src/sandbox/bwrap-args.ts";
 import { prlimitArgs, type ResourceLimits, validateLimits } from "../../src/sandbox/limits.ts";
 import { probeSandbox } from "../../src/sandbox/probe.ts";
@@ -24,6 +15,7 @@ import {
   runSandboxed,
   SandboxUnavailableError,
 } from "../../src/sandbox/run.ts";
+import { tempDir } from "../tmp.ts";
 
 const MiB = 1 << 20;
 const SIGXCPU_EXIT = 128 + 24;
@@ -37,15 +29,11 @@ let ws = "";
 let python = "python3";
 
 beforeAll(() => {
-  base = mkdtempSync("/var/tmp/warden-limits-test-");
+  base = tempDir("warden-limits-test-", { varTmp: true });
   ws = join(base, "ws");
   mkdirSync(ws);
   const r = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" });
   if (r.status === 0 && r.stdout.trim() !== "") python = r.stdout.trim();
-});
-
-afterAll(() => {
-  if (base !== "") rmSync(base, { recursive: true, force: true });
 });
 
 const spec = (argv: string[]): SandboxSpec => ({ workspace: ws, cwd: ".", argv });

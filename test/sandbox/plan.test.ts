@@ -1,19 +1,12 @@
 // The policy → sandbox mapping: which host paths a sandboxed command may write, read or not see. Real temp dirs,
 // the real policy compiler; the last tests run real bubblewrap with the planned mounts.
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { planSandbox, type SandboxPlanInput } from "../../src/sandbox/plan.ts";
 import { runSandboxed } from "../../src/sandbox/run.ts";
 import { layer, policy } from "../policy/helpers.ts";
+import { tempDir } from "../tmp.ts";
 
 let base = "";
 let ws = "";
@@ -21,7 +14,7 @@ let home = "";
 let state = "";
 
 beforeAll(() => {
-  base = realpathSync(mkdtempSync("/var/tmp/warden-plan-test-"));
+  base = realpathSync(tempDir("warden-plan-test-", { varTmp: true }));
   ws = join(base, "home", "project");
   home = join(base, "home");
   state = join(base, "state");
@@ -43,10 +36,6 @@ beforeAll(() => {
   writeFileSync(join(home, ".netrc"), "machine x login y password z\n");
   writeFileSync(join(home, ".ssh", "id_ed25519"), "PRIVATE\n");
   writeFileSync(join(base, "shared", "data.txt"), "shared\n");
-});
-
-afterAll(() => {
-  if (base !== "") rmSync(base, { recursive: true, force: true });
 });
 
 const ENTRIES = () => [

@@ -2,16 +2,7 @@
 // Temp dirs live under /var/tmp, not /tmp: inside the sandbox /tmp is a fresh tmpfs, so a write "outside" into
 // /tmp would land in that throwaway tmpfs and prove nothing.
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +10,7 @@ import { buildBwrapArgs, type SandboxSpec } from "../../src/sandbox/bwrap-args.t
 import { probeSandbox } from "../../src/sandbox/probe.ts";
 import { runSandboxed } from "../../src/sandbox/run.ts";
 import { seccompInstructions, seccompProgram } from "../../src/sandbox/seccomp.ts";
+import { tempDir } from "../tmp.ts";
 
 let base = "";
 let ws = "";
@@ -29,7 +21,7 @@ let secretFile = "";
 let secretDir = "";
 
 beforeAll(() => {
-  base = mkdtempSync("/var/tmp/warden-sandbox-test-");
+  base = tempDir("warden-sandbox-test-", { varTmp: true });
   ws = join(base, "ws");
   outside = join(base, "outside");
   fakeBin = join(base, "bin");
@@ -47,10 +39,6 @@ beforeAll(() => {
   symlinkSync(join(fakeBin, "docker"), join(fakeBin2, "docker2"));
   symlinkSync(outside, join(ws, "out-link"));
   symlinkSync(secretFile, join(ws, "secret-link"));
-});
-
-afterAll(() => {
-  if (base !== "") rmSync(base, { recursive: true, force: true });
 });
 
 function spec(argv: string[], extra: Partial<SandboxSpec> = {}): SandboxSpec {
