@@ -359,12 +359,16 @@ const EXTRACTORS: Record<string, Extractor> = {
     const expr = inv.argv.slice(i).map((w) => w.value);
     if (roots.length === 0) roots.push({ value: ".", text: ".", dynamic: false });
     const deletes = expr.includes("-delete");
-    const acts = expr.some((v) => /^-(exec|execdir|ok|okdir)$/.test(v));
+    const acted = execPrograms(expr);
+    const acts = acted.length > 0;
+    // `-exec wc -l {} +` only reads what it matches; any other program may change it.
+    const onlyReads = acts && acted.every((p) => READ_ONLY_EXEC.has(p));
     for (const r of roots) {
       // Actions apply to what find matches below the root, not to the root itself: judge a child path so
       // `find . -delete` inside the workspace is workspace work, and `find /etc -delete` is not.
       const below: Word = { ...r, value: `${r.value.replace(/\/+$/, "")}/\u2026` };
       if (deletes) add("delete", below, "find -delete root");
+      else if (onlyReads) add("read", below, "find -exec root (read-only command)");
       else if (acts) add("write", below, "find -exec root");
       else add("read", r, "find root");
     }
@@ -472,4 +476,42 @@ export function analysisEffects(analysis: Analysis): PathEffect[] {
 function joinBase(base: string | undefined, dir: string): string {
   if (dir.startsWith("/") || dir.startsWith("~") || base === undefined) return dir;
   return `${base}/${dir}`;
+}
+
+/** Programs that only read the files `find -exec` hands them (no option of theirs writes a named file). */
+const READ_ONLY_EXEC = new Set([
+  "wc",
+  "cat",
+  "head",
+  "tail",
+  "grep",
+  "egrep",
+  "fgrep",
+  "rg",
+  "ls",
+  "stat",
+  "file",
+  "md5sum",
+  "sha1sum",
+  "sha256sum",
+  "sha512sum",
+  "du",
+  "echo",
+  "basename",
+  "dirname",
+  "realpath",
+  "readlink",
+  "cmp",
+  "strings",
+  "od",
+  "xxd",
+  "hexdump",
+]);
+
+/** The program of each `-exec`/`-execdir`/`-ok`/`-okdir` action, by its basename ("" when dynamic or absent). */
+function execPrograms(expr: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < expr.length; i++)
+    if (/^-(exec|execdir|ok|okdir)$/.test(expr[i]!)) out.push((expr[i + 1] ?? "").split("/").pop() ?? "");
+  return out;
 }

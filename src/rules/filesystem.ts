@@ -413,6 +413,7 @@ function permissions(inv: Invocation, ctx: RuleContext, index: number): Finding[
           risk = recursive || program !== "chmod" ? "critical" : worldWritable ? "high" : "medium";
           break;
         case "startup":
+        case "guard":
           // `chmod 600 ~/.ssh/id_rsa` is hygiene; opening those files to others, or changing owners, is not.
           risk = program === "chmod" && !worldWritable ? "low" : "high";
           break;

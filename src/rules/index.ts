@@ -1,6 +1,6 @@
 // Classification: every invocation against the rule packs; the request's risk is the worst finding.
 import type { Analysis, Finding, Invocation, Risk, RuleContext } from "../types.ts";
-import { maxRisk } from "../types.ts";
+import { maxRisk, riskRank } from "../types.ts";
 import { cloudPack } from "./cloud.ts";
 import { containersPack } from "./containers.ts";
 import { databasesPack } from "./databases.ts";
@@ -18,6 +18,7 @@ import { setNestedClassifier } from "./nested.ts";
 import { networkPack } from "./network.ts";
 import type { RulePack } from "./pack.ts";
 import { packagesPack } from "./packages.ts";
+import { expandWord, normalize } from "./paths.ts";
 import { privilegePack } from "./privilege.ts";
 import { processesPack } from "./processes.ts";
 import { redirectPack } from "./redirect.ts";
@@ -111,8 +112,21 @@ export function classify(analysis: Analysis, ctx: RuleContext): Finding[] {
   const functionCalls = new Set(
     analysis.notes.filter((n) => n.kind === "function-called").map((n) => n.invocation),
   );
+  // Paths are judged from the request's cwd. After a literal `cd DIR` (`cd .claude && echo {} > settings.json`)
+  // later relative paths may mean DIR/…: each later invocation is judged from DIR too, and what is worse there
+  // is kept. An over-approximation (a `cd` inside a subshell does not move later commands), never a loosening.
+  let moved: string | null = null;
   analysis.invocations.forEach((inv, i) => {
-    findings.push(...classifyInvocation(inv, ctx, i, functionCalls.has(i)));
+    const own = classifyInvocation(inv, ctx, i, functionCalls.has(i));
+    findings.push(...own);
+    if (moved !== null && moved !== ctx.cwd) {
+      const there = classifyInvocation(inv, { ...ctx, cwd: moved }, i, functionCalls.has(i));
+      const worst = worstRisk(own);
+      for (const f of there)
+        if (riskRank(f.risk) > riskRank(worst))
+          findings.push({ ...f, reason: `${f.reason} (after \`cd ${moved}\`)` });
+    }
+    if (inv.program === "cd" || inv.program === "pushd") moved = cdTarget(inv, moved ?? ctx.cwd, ctx);
   });
   findings.push(...classifyNotes(analysis));
   findings.push(...classifySequence(analysis, ctx, findings));
@@ -121,6 +135,15 @@ export function classify(analysis: Analysis, ctx: RuleContext): Finding[] {
 
 // Packs that find shell text inside code (`os.system("…")`, here-docs fed to shells) classify it with this.
 setNestedClassifier(classify);
+
+/** Where a `cd` goes when its one argument is literal; null when only known at run time. */
+function cdTarget(inv: Invocation, from: string, ctx: RuleContext): string | null {
+  const args = inv.argv.slice(1).filter((w) => w.value !== "--" && !/^-[LPe@]+$/.test(w.value));
+  if (args.length === 0) return ctx.home;
+  if (args.length > 1 || args[0]!.value === "-") return null;
+  const dir = expandWord(args[0]!, ctx);
+  return dir.known && !dir.glob ? normalize(dir.value, from) : null;
+}
 
 export function worstRisk(findings: readonly Finding[]): Risk {
   return findings.reduce<Risk>((acc, f) => maxRisk(acc, f.risk), "low");

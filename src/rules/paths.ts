@@ -1,6 +1,8 @@
 // Where a path argument points and how bad it is to delete or overwrite it. Pure: expansion uses only the
 // rule context (home, cwd, workspace, env), never the file system, so symlinks are the policy stage's job.
+
 import type { Risk, RuleContext, Word } from "../types.ts";
+import { guardPath, holdsGuard } from "./guard-paths.ts";
 
 export type Target =
   /**
@@ -300,6 +302,11 @@ function looksLikeFile(path: string): boolean {
   return /^[^.][^/]*\.[A-Za-z0-9]{1,8}$/.test(path.slice(path.lastIndexOf("/") + 1));
 }
 
+/** A deleted hook script runs nothing; deleting `.git/config` is judged as git internals. */
+function isHookScript(path: string): boolean {
+  return /\/\.(claude|gemini|codex)\/hooks\/|\/\.git\/config$/.test(path);
+}
+
 function gitInternals(path: string, ctx: RuleContext): boolean {
   if (!isInside(path, ctx.workspace)) return false;
   const parts = path.slice(ctx.workspace.length + 1).split("/");
@@ -365,6 +372,10 @@ export function judgeDelete(target: Target, ctx: RuleContext, recursive: boolean
   }
   if (holdsWork(p, ctx))
     return { tag: "home", risk: "critical", what: `${all}${p}, which holds your home or project` };
+  // Deleting the guard's configuration switches it off as surely as rewriting it; a deleted hook script does not.
+  const guard = recursive ? holdsGuard(p, ctx) : guardPath(p, ctx, "delete");
+  if (guard !== null && guard.risk !== "low" && guard.risk !== "medium" && !isHookScript(p))
+    return { tag: "guard", ...guard };
   if (ownWorkspace(p, ctx)) {
     if (gitInternals(p, ctx)) {
       const rel = p.slice(ctx.workspace.length + 1);
@@ -444,6 +455,8 @@ export function judgeWrite(target: Target, ctx: RuleContext): Judgement {
     return { tag: "dynamic", risk: "medium", what: `\`${target.text}\`, a path only known at run time` };
   }
   const p = target.path;
+  const guard = guardPath(p, ctx);
+  if (guard !== null) return { tag: "guard", ...guard };
   if (p === "/" || holdsWork(p, ctx))
     return {
       tag: "root",

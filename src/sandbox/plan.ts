@@ -14,7 +14,8 @@ import type { EffectivePolicy, LimitSettings } from "../policy/compile.ts";
 import { absolutePattern, compileGlob, expandBraces } from "../policy/glob.ts";
 import { PathPermissions } from "../policy/permissions.ts";
 import { BUILTIN_SECRET_PATHS, compileSecrets } from "../policy/secrets.ts";
-import { stateDir } from "../state.ts";
+import { GUARD_PATHS } from "../rules/guard-paths.ts";
+import { configDir, stateDir } from "../state.ts";
 import { canonical, depth, isUnder, type SandboxSpec } from "./bwrap-args.ts";
 
 export interface SandboxPlanInput {
@@ -92,6 +93,23 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
     (d) => canonical(d) ?? d,
   );
   for (const d of own) literal.add(d);
+  // The guard's configuration (rules/guard-paths.ts): read-only inside whatever the policy grants, so a build
+  // script cannot switch the agent's hooks off or rewrite Warden's policy or log. Only existing paths can be
+  // mounted; a missing one is left to the rules (a mask over nothing would leave a stub on the host).
+  const guarded = new Set<string>();
+  const guardCandidates = [configDir(input.env), stateDir(input.env)];
+  for (const g of GUARD_PATHS)
+    for (const rel of g.mount ?? []) guardCandidates.push(join(workspace, rel), join(home, rel));
+  for (const c of guardCandidates) {
+    const real = canonical(c);
+    if (real === null) continue;
+    if (isUnder(workspace, real) || isUnder(home, real)) {
+      notes.push(`${real} holds the workspace or home: not mounted read-only (the rules still guard it)`);
+      continue;
+    }
+    guarded.add(real);
+    literal.add(real);
+  }
   const globs: RegExp[] = [];
   const patterns = [
     ...policy.paths.entries.map((e) => e.pattern),
@@ -122,6 +140,7 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
     const readable =
       revealed.has(p) || (secrets.match(p) === null && permissions.check(probe, "read", now).ok);
     if (!readable) return "hidden";
+    if ([...guarded].some((g) => isUnder(p, g))) return "ro";
     return permissions.check(probe, "write", now).ok ? "rw" : "ro";
   };
 

@@ -246,4 +246,37 @@ describe("planSandbox", () => {
     expect(text).toContain("API_KEY=");
     expect(readFileSync(join(ws, ".env"), "utf8")).toContain("sk-live"); // untouched on the host
   });
+
+  it("the guard's configuration is read-only inside, whatever the command: agent settings, .warden/, Warden's config", async () => {
+    const config = join(base, "warden-config");
+    for (const d of [join(ws, ".claude"), join(ws, ".warden"), join(home, ".gemini"), config])
+      mkdirSync(d, { recursive: true });
+    writeFileSync(join(ws, ".claude", "settings.local.json"), '{"hooks":{}}\n');
+    writeFileSync(join(ws, ".warden", "policy.yaml"), "unknown: high\n");
+    writeFileSync(join(home, ".gemini", "settings.json"), "{}\n");
+    writeFileSync(join(config, "policy.yaml"), "unknown: high\n");
+    const attempts = [
+      `echo '{"disableAllHooks":true}' > .claude/settings.local.json`,
+      "echo 'decisions: {high: allow}' > .warden/policy.yaml",
+      "rm -f .warden/policy.yaml",
+      "echo '{}' > ~/.gemini/settings.json",
+      `echo 'unknown: low' > ${config}/policy.yaml`,
+    ];
+    const plan = planSandbox(
+      input(policy(), {
+        env: { ...input().env, WARDEN_CONFIG_DIR: config },
+        argv: ["bash", "-c", [...attempts.map((a) => `${a} 2>/dev/null`), "echo ok > src/c.ts"].join("; ")],
+      }),
+    );
+    expect(plan.spec.readOnly).toEqual(
+      expect.arrayContaining([join(ws, ".claude", "settings.local.json"), join(ws, ".warden"), config]),
+    );
+    const r = await runSandboxed(plan.spec, { timeoutMs: 20_000 });
+    expect(r.exit).toBe(0);
+    expect(readFileSync(join(ws, ".claude", "settings.local.json"), "utf8")).toBe('{"hooks":{}}\n');
+    expect(readFileSync(join(ws, ".warden", "policy.yaml"), "utf8")).toBe("unknown: high\n");
+    expect(readFileSync(join(home, ".gemini", "settings.json"), "utf8")).toBe("{}\n");
+    expect(readFileSync(join(config, "policy.yaml"), "utf8")).toBe("unknown: high\n");
+    expect(readFileSync(join(ws, "src", "c.ts"), "utf8")).toBe("ok\n");
+  });
 });
