@@ -24,11 +24,13 @@ const WRAPPERS: [string, (x: string) => string, RegExp?][] = [
   ["env A=1", (x) => `env A=1 ${x}`, PLAIN_COMMAND],
   ["timeout 5", (x) => `timeout 5 ${x}`, PLAIN_COMMAND],
   ["xargs", (x) => `xargs ${x}`, PLAIN_COMMAND],
-  ["$(…)", (x) => `echo $(${x})`],
+  // Spaces inside: for a command that starts with `(`, `$((…))` and `((…))` would be arithmetic (nothing runs;
+  // bash and dash reject the text), not a command substitution or subshell.
+  ["$(…)", (x) => `echo $( ${x} )`],
   ["true &&", (x) => `true && ${x}`],
   ["; true", (x) => `${x}; true`],
   ["echo |", (x) => `echo | ${x}`],
-  ["subshell", (x) => `(${x})`],
+  ["subshell", (x) => `( ${x} )`],
   ["function", (x) => `f() { ${x}; }; f`],
   ["eval", (x) => `eval ${singleQuote(x)}`],
 ];
