@@ -6,6 +6,8 @@ import { CliError } from "./errors.ts";
 const HELP = `usage: warden exec [--yolo] [--no-approval] [--sandbox=auto|on|off] [--timeout S] [--net]
                    [--policy FILE] [--profile NAME] [--cwd DIR] -- PROGRAM ARGS...
        warden exec [options] -c 'shell string'        (runs it with bash -c after analysing it as a whole)
+       warden exec --ticket ID -c 'shell string'      (what a hook rewrote an agent's command into: runs it
+                                                       confined, once, without a second prompt)
 
 Exit status: the command's own; 125 Warden could not run or record it; 126 denied or not approved.`;
 
@@ -27,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     profile: { type: "string" },
     cwd: { type: "string" },
     c: { type: "string", short: "c" },
+    ticket: { type: "string" },
   });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
@@ -42,6 +45,10 @@ export async function run(argv: string[]): Promise<number> {
       throw new CliError(`exec: --timeout takes seconds > 0 (got '${values.timeout}')`);
     timeoutMs = Math.round(s * 1000);
   }
+  if (values.ticket !== undefined && values.c === undefined)
+    throw new CliError("exec: --ticket goes with -c 'the command the hook allowed'");
+  if (values.ticket !== undefined && sandbox === "off")
+    throw new CliError("exec: --ticket runs confined; --sandbox=off cannot go with it");
   let command: string;
   let runArgv: string[];
   if (values.c !== undefined) {
@@ -68,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     sandbox,
     net: values.net ?? false,
     timeoutMs,
+    ticket: values.ticket,
     env: process.env,
     say: (line) => process.stderr.write(`${line}\n`),
     prompt: values["no-approval"] ? undefined : terminalPrompt(),

@@ -164,13 +164,17 @@ export interface ClaudeHookOptions extends PipelineOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function answer(outcome: GuardOutcome): HookResult {
+function answer(outcome: GuardOutcome, toolInput: Json): HookResult {
   if (outcome.decision === "pass") return { stdout: "", stderr: "", exitCode: 0 };
   const out = {
     hookSpecificOutput: {
       hookEventName: "PreToolUse",
       permissionDecision: outcome.decision,
-      permissionDecisionReason: outcome.reason,
+      permissionDecisionReason: outcome.confined
+        ? `${outcome.reason} (runs confined by Warden)`
+        : outcome.reason,
+      // The whole input, with only the command replaced: timeout, description and run_in_background stay.
+      ...(outcome.confined ? { updatedInput: { ...toolInput, command: outcome.confined } } : {}),
     },
   };
   return { stdout: `${JSON.stringify(out)}\n`, stderr: "", exitCode: 0 };
@@ -187,8 +191,9 @@ export function preToolUse(input: ClaudeHookInput, opts: ClaudeHookOptions = {})
     tool: input.tool_name,
     options: opts,
     env,
+    shell: input.tool_name === "Bash",
   };
-  return answer(guard(subject, ctx));
+  return answer(guard(subject, ctx), input.tool_input!);
 }
 
 function touchedBy(tool: string, input: Json, cwd: string): string[] {

@@ -59,10 +59,12 @@ export function patchFiles(patch: string): PatchFile[] {
   return files;
 }
 
+const SHELL_TOOLS = new Set(["Bash", "shell", "exec_command", "local_shell"]);
+
 const PATCH_OP = { add: "write", update: "edit", delete: "delete", move: "write" } as const;
 
 export function codexSubject(tool: string, input: Json, base: RequestBase): Subject {
-  if (tool === "Bash" || tool === "shell" || tool === "exec_command" || tool === "local_shell") {
+  if (SHELL_TOOLS.has(tool)) {
     const command = codexCommand(input.command ?? input.cmd);
     const workdir = typeof input.workdir === "string" ? resolve(base.cwd, input.workdir) : base.cwd;
     return { kind: "requests", requests: [{ ...base, cwd: workdir, kind: "command", command }] };
@@ -91,8 +93,22 @@ export function codexSubject(tool: string, input: Json, base: RequestBase): Subj
   return { kind: "tool", name: tool, base };
 }
 
-function answer(outcome: GuardOutcome): HookResult {
+function answer(outcome: GuardOutcome, input: Json): HookResult {
   if (outcome.decision === "deny") return blocked(outcome.reason);
+  if (outcome.decision === "allow" && outcome.confined) {
+    // Codex ≥ 0.131 applies updatedInput together with permissionDecision "allow" (openai/codex#20527); an
+    // argv-shaped command becomes the shell running the confined string.
+    const command = Array.isArray(input.command) ? ["bash", "-c", outcome.confined] : outcome.confined;
+    const out = {
+      hookSpecificOutput: {
+        hookEventName: "PreToolUse",
+        permissionDecision: "allow",
+        permissionDecisionReason: `${outcome.reason} (runs confined by Warden)`,
+        updatedInput: { ...input, command },
+      },
+    };
+    return { stdout: `${JSON.stringify(out)}\n`, stderr: "", exitCode: 0 };
+  }
   return { stdout: "", stderr: "", exitCode: 0 };
 }
 
@@ -139,7 +155,10 @@ async function decideCodexHook(text: string, opts: CodexHookOptions): Promise<Ho
         tool,
         options,
         env,
+        // Only a command Codex hands over as `command` can be replaced (not `cmd` of exec_command).
+        shell: SHELL_TOOLS.has(tool) && input.command !== undefined,
       }),
+      input,
     );
   }
   if (event === "PostToolUse") {

@@ -110,8 +110,16 @@ export function geminiSubject(tool: string, input: Json, base: RequestBase): Sub
 
 function answer(outcome: GuardOutcome): HookResult {
   switch (outcome.decision) {
-    case "allow":
-      return { stdout: `${JSON.stringify({ decision: "allow" })}\n`, stderr: "", exitCode: 0 };
+    case "allow": {
+      // BeforeTool's hookSpecificOutput.tool_input merges into the model's arguments: only the command changes.
+      const out = outcome.confined
+        ? {
+            decision: "allow",
+            hookSpecificOutput: { hookEventName: "BeforeTool", tool_input: { command: outcome.confined } },
+          }
+        : { decision: "allow" };
+      return { stdout: `${JSON.stringify(out)}\n`, stderr: "", exitCode: 0 };
+    }
     case "deny":
       return {
         stdout: `${JSON.stringify({ decision: "deny", reason: outcome.reason })}\n`,
@@ -163,6 +171,7 @@ async function decideGeminiHook(text: string, opts: GeminiHookOptions): Promise<
       tool,
       options,
       env,
+      shell: tool === "run_shell_command",
     });
     return answer(outcome);
   }

@@ -4,14 +4,17 @@
 import { homedir } from "node:os";
 import { approvalNeededMessage } from "../approval/message.ts";
 import { findValidApproval, requestApproval } from "../approval/store.ts";
-import type { Decision, Finding, Request, Risk, Verdict } from "../types.ts";
+import type { EffectivePolicy } from "../policy/compile.ts";
+import type { Analysis, Decision, Finding, Request, Risk, Verdict } from "../types.ts";
 import { maxRisk, riskRank } from "../types.ts";
+import { type ConfinementPlan, confinedCommand, confinedVerdict, confinementPlan } from "./confine.ts";
 import { allowReason, askReason, denyReason } from "./messages.ts";
 import {
   approvalConfigFor,
   auditSinkFor,
   evaluateRequest,
   type PipelineOptions,
+  policyFor,
   record,
 } from "./pipeline.ts";
 import { pathEffects, SessionFiles, unseenFinding, unseenTargets } from "./session-files.ts";
@@ -36,6 +39,8 @@ export interface GuardContext {
   tool?: string;
   options?: PipelineOptions;
   env?: NodeJS.ProcessEnv;
+  /** The call is the agent's shell tool, whose command an answer may rewrite to run confined (confine.ts). */
+  shell?: boolean;
 }
 
 export interface GuardOutcome {
@@ -48,6 +53,8 @@ export interface GuardOutcome {
   approvalId?: string;
   /** The approval that turned an `ask` into `allow`. */
   approvedBy?: string;
+  /** Allow only: the command the agent's shell runs instead, `warden exec --ticket … -c '<original>'`. */
+  confined?: string;
 }
 
 const DECISION_RANK: Record<Decision, number> = { allow: 0, ask: 1, deny: 2 };
@@ -106,7 +113,7 @@ export function guard(subject: Subject, ctx: GuardContext): GuardOutcome {
   const requests = subject.kind === "tool" ? [toolRequest(subject.name, subject.base)] : subject.requests;
   if (requests.length === 0) throw new Error("tool call carries nothing to check");
 
-  let worst: { request: Request; verdict: Verdict } | undefined;
+  let worst: { request: Request; verdict: Verdict; analysis: Analysis | undefined } | undefined;
   for (const request of requests) {
     const evaluation = evaluateRequest(request, ctx.options);
     const verdict = checkUnseen(request, evaluation.verdict, evaluation.analysis, ctx);
@@ -115,11 +122,24 @@ export function guard(subject: Subject, ctx: GuardContext): GuardOutcome {
       DECISION_RANK[verdict.decision] > DECISION_RANK[worst.verdict.decision] ||
       (verdict.decision === worst.verdict.decision && riskRank(verdict.risk) > riskRank(worst.verdict.risk))
     ) {
-      worst = { request, verdict };
+      worst = { request, verdict, analysis: evaluation.analysis };
     }
   }
-  const { request, verdict } = worst!;
+  const { request, analysis } = worst!;
+  const env = ctx.env ?? process.env;
+  const plan = ctx.shell && requests.length === 1 ? confinementFor(request, analysis, ctx, env) : null;
+  const verdict = plan ? confinedVerdict(worst!.verdict, plan, plan.policy) : worst!.verdict;
   const outcome = resolve(request, verdict, ctx);
+  if (plan && outcome.decision === "allow" && request.kind === "command") {
+    if (verdict !== worst!.verdict)
+      outcome.reason = `Warden: ${verdict.risk} risk, runs confined (workspace-only writes, no network, secrets hidden): allowed.`;
+    outcome.confined = confinedCommand(request, verdict, plan, {
+      agent: ctx.agent,
+      env,
+      why: outcome.approvedBy ? `approved by ${outcome.approvedBy}` : (verdict.reasons.at(-1) ?? "allowed"),
+      decided: worst!.verdict.decision === "allow" ? "allow" : "ask",
+    });
+  }
   record(
     {
       type: "request",
@@ -135,6 +155,22 @@ export function guard(subject: Subject, ctx: GuardContext): GuardOutcome {
     ctx.options,
   );
   return outcome;
+}
+
+/** The confinement plan for the agent's shell command, with the effective policy it was planned under. */
+function confinementFor(
+  request: Request,
+  analysis: Analysis | undefined,
+  ctx: GuardContext,
+  env: NodeJS.ProcessEnv,
+): (ConfinementPlan & { policy: EffectivePolicy }) | null {
+  const loaded = policyFor(request, ctx.options);
+  const user = request.user ?? request.env?.USER;
+  const policy = loaded.effective(
+    loaded.selectProfile({ explicit: ctx.options?.profile, user, agent: request.agent?.name }),
+  );
+  const plan = confinementPlan(request, analysis, policy, env);
+  return plan && { ...plan, policy };
 }
 
 function resolve(request: Request, verdict: Verdict, ctx: GuardContext): GuardOutcome {

@@ -147,6 +147,10 @@ export interface LimitSettings {
 }
 
 export interface SandboxSettings {
+  /** Hook agents' allowed shell commands run through `warden exec` in the sandbox (`confine`) or as they are. */
+  hooks: "confine" | "off";
+  /** The decision for medium risk that will run confined without network (default allow). */
+  confinedMedium: "allow" | "ask";
   unavailable: "refuse" | "unconfined";
   network: boolean;
   unixSockets: boolean;
@@ -226,7 +230,15 @@ function empty(): EffectivePolicy {
     },
     yolo: { allowedUsers: [], allowCritical: false },
     container: null,
-    sandbox: { unavailable: "refuse", network: false, unixSockets: false, env: [], limits: {} },
+    sandbox: {
+      hooks: "confine",
+      confinedMedium: "allow",
+      unavailable: "refuse",
+      network: false,
+      unixSockets: false,
+      env: [],
+      limits: {},
+    },
     audit: { required: true },
     warnings: [],
     overrides: [],
@@ -529,6 +541,15 @@ function applySandbox(
   trusted: boolean,
   ignored: (path: (string | number)[], what: string) => void,
 ): void {
+  if (doc.hooks !== undefined) {
+    if (trusted || doc.hooks === "confine") s.hooks = doc.hooks;
+    else ignored(["sandbox", "hooks"], "sandbox.hooks: off");
+  }
+  const medium = doc.confined_decisions?.medium;
+  if (medium !== undefined) {
+    if (trusted || medium === "ask") s.confinedMedium = medium;
+    else ignored(["sandbox", "confined_decisions", "medium"], "sandbox.confined_decisions.medium: allow");
+  }
   if (doc.unavailable !== undefined) {
     if (trusted || doc.unavailable === "refuse") s.unavailable = doc.unavailable;
     else ignored(["sandbox", "unavailable"], "sandbox.unavailable: unconfined");

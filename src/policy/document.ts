@@ -125,6 +125,13 @@ export interface LimitsDoc {
 /** How `warden exec` (and MCP run_command, `warden verify`) confine what they run. */
 export interface SandboxDoc {
   /**
+   * `confine` (default): a hook agent's allowed shell command is rewritten to run through `warden exec` in the
+   * sandbox; `off`: the agent runs it itself, unconfined. An untrusted layer can only choose `confine`.
+   */
+  hooks?: "confine" | "off";
+  /** Decisions for commands that will run confined, without network: `medium: allow` (default) or `ask`. */
+  confined_decisions?: { medium?: "allow" | "ask" };
+  /**
    * When bubblewrap cannot run here: `refuse` (default) or `unconfined` — run without the sandbox and record
    * it. `--sandbox=on` refuses regardless; `--sandbox=off` is the user's explicit choice.
    */

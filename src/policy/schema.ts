@@ -153,6 +153,14 @@ const body = {
       unavailable: z.enum(["refuse", "unconfined"]).optional(),
       network: z.boolean().optional(),
       unix_sockets: z.boolean().optional(),
+      hooks: z
+        .enum(["confine", "off"])
+        .optional()
+        .describe("hook agents' commands run in the sandbox (confine)"),
+      confined_decisions: z
+        .strictObject({ medium: z.enum(["allow", "ask"]).optional() })
+        .optional()
+        .describe("decisions for commands that run confined without network"),
       env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")).optional(),
       timeout: z.number().positive().optional().describe("seconds"),
       limits: z

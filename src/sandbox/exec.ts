@@ -14,7 +14,9 @@ import type { AuditLog } from "../audit/index.ts";
 import { blockedPrograms, evaluate, type LoadedPolicy } from "../index.ts";
 import { decideFacts } from "../policy/index.ts";
 import type { CommandRequest, Verdict } from "../types.ts";
+import { riskRank } from "../types.ts";
 import { approvedPaths, launch, openRunLog, type SandboxChoice } from "./launch.ts";
+import { peekTicket, redeemTicket, type Ticket } from "./ticket.ts";
 
 /** Exit statuses of Warden's own outcomes; anything else is the command's. */
 export const EXEC_EXIT = { wardenError: 125, denied: 126 } as const;
@@ -37,6 +39,11 @@ export interface ExecInput {
   say: (line: string) => void;
   /** Asks the user y/n on a terminal; undefined when there is none. */
   prompt?: ((question: string) => Promise<string>) | undefined;
+  /**
+   * A run ticket from a hook that allowed this very command (ticket.ts): spent once, covers the approval the
+   * verdict asks for, never a deny.
+   */
+  ticket?: string | undefined;
   /** Live output destinations (default: this process's stdout/stderr). */
   sinks?: { stdout: (chunk: Buffer) => void; stderr: (chunk: Buffer) => void };
 }
@@ -51,6 +58,9 @@ export async function execute(input: ExecInput): Promise<number> {
     user,
     argv: input.argv,
   };
+  // The hook decided for its agent (whose profile may apply): judge the run the same way.
+  const peeked = input.ticket !== undefined ? peekTicket(input.ticket, input.env) : null;
+  if (peeked) request.agent = { name: peeked.agent };
   const { verdict } = evaluate(request, {
     policy: input.policy,
     profile: input.profile,
@@ -65,7 +75,23 @@ export async function execute(input: ExecInput): Promise<number> {
   const profile = input.policy.selectProfile({ explicit: input.profile, user });
   const effective = input.policy.effective(profile);
 
-  const approvers = await approve(input, request, verdict);
+  let ticket: Ticket | null = null;
+  if (input.ticket !== undefined) {
+    const r = redeemTicket(
+      input.ticket,
+      { command: input.command, cwd: input.cwd, policy: verdict.policy },
+      { env: input.env },
+    );
+    if (!r.ok) {
+      input.say(`warden: refused: run ticket ${input.ticket}: ${r.reason}`);
+      return EXEC_EXIT.denied;
+    }
+    ticket = r.ticket;
+  }
+  const approvers =
+    ticket && ticketCovers(ticket, verdict)
+      ? [`${ticket.agent} hook (${ticket.why})`]
+      : await approve(input, request, verdict);
   const allowed = verdict.decision === "allow" || approvers !== null;
 
   let log: AuditLog | null;
@@ -120,7 +146,7 @@ export async function execute(input: ExecInput): Promise<number> {
       policy: effective,
       blocked: blockedPrograms(input.policy, { user, profile: input.profile }),
       sandbox: input.sandbox,
-      net: input.net,
+      net: input.net || (ticket?.net ?? false),
       timeoutMs: input.timeoutMs,
       ...(approvers ? { reveal: approvedPaths(verdict) } : {}),
       mode: verdict.mode,
@@ -142,6 +168,12 @@ export async function execute(input: ExecInput): Promise<number> {
   if (result.status !== "ran") return EXEC_EXIT.wardenError;
   if (result.exit !== null) return result.exit;
   return 128 + signalNumber(result.signal);
+}
+
+/** A ticket stands in for the prompt of an `ask` no riskier than the one the hook allowed; never for a deny. */
+function ticketCovers(ticket: Ticket, verdict: Verdict): boolean {
+  if (verdict.decision === "allow") return false;
+  return verdict.decision === "ask" && riskRank(verdict.risk) <= riskRank(ticket.risk);
 }
 
 /** Returns the approvers when an `ask` was approved, null otherwise (and says why). */

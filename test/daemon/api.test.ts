@@ -11,8 +11,9 @@ import { ENV_HEADER, envHeader } from "../../src/daemon/hook-forward.ts";
 import { handleClaudeHook } from "../../src/integrations/claude-code.ts";
 import { handleCodexHook } from "../../src/integrations/codex.ts";
 import { handleGeminiHook } from "../../src/integrations/gemini-cli.ts";
+import { unconfined } from "../integrations/helpers.ts";
 import { CORPUS_CWD, CORPUS_HOME, evaluateInCorpusContext, verdictCases } from "../pipeline/corpus.ts";
-import { getJson, postJson, startInProcess, waitFor } from "./helpers.ts";
+import { daemonEnv, getJson, postJson, startInProcess, waitFor } from "./helpers.ts";
 
 const hasCurl = spawnSync("curl", ["--version"]).status === 0;
 
@@ -55,7 +56,8 @@ describe("warden daemon API", () => {
   });
 
   it("POST /v1/hook/{claude,gemini,codex} answers as the in-process hook does, after recording", async () => {
-    const { env } = await startInProcess();
+    // Unconfined: a confined answer carries a fresh run ticket each time.
+    const { env } = await startInProcess(unconfined(daemonEnv()));
     const cwd = env.HOME;
     const headers = { [ENV_HEADER]: envHeader(env) };
     // The in-process side keeps its own state (pending requests, sessions), as a second machine would.

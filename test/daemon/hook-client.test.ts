@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handleClaudeHook } from "../../src/integrations/claude-code.ts";
+import { unconfined } from "../integrations/helpers.ts";
 import { daemonEnv, HOOK, startInProcess } from "./helpers.ts";
 
 function runHook(args: string[], input: string, env: NodeJS.ProcessEnv) {
@@ -47,7 +48,8 @@ describe("dist/hook.js", () => {
   });
 
   it("through the daemon: the same answers as the in-process hook", async () => {
-    const { env } = await startInProcess();
+    // Unconfined: a confined answer carries a fresh run ticket each time.
+    const { env } = await startInProcess(unconfined(daemonEnv()));
     const local = { ...env, WARDEN_STATE_DIR: join(env.HOME, "local-state") };
     for (const command of ["git status", "rm -rf ~/", "cat .env", "npm install left-pad"]) {
       const p = payload(env.HOME, command);

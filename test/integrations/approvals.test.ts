@@ -1,5 +1,6 @@
 // The approval stage behind the agent hooks: an `ask` the agent cannot put to its user files a pending
 // request; once a human approves it, the unchanged retry is allowed exactly once.
+
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,7 +8,7 @@ import { loadApprovalConfig } from "../../src/approval/config.ts";
 import { signDecision, unlockKey } from "../../src/approval/index.ts";
 import { handleClaudeHook } from "../../src/integrations/claude-code.ts";
 import { makeKey, type TestEnv, testEnv, writeApprovers } from "../approval/helpers.ts";
-import { claudeAnswer, claudePayload } from "./helpers.ts";
+import { claudeAnswer, claudePayload, unconfined } from "./helpers.ts";
 
 let t: TestEnv;
 afterEach(() => t?.cleanup());
@@ -21,6 +22,8 @@ function filesUnder(dir: string): string[] {
 describe("claude hook with approvals", () => {
   it("ask → pending id; approve → the retry is allowed once, naming the approver; then a new request", async () => {
     t = testEnv();
+    // A medium-risk command that would run confined is allowed without asking: test the ask path unconfined.
+    unconfined(t.env);
     writeApprovers(t, { alice: makeKey(t, "alice") });
     const cwd = t.root;
     const payload = claudePayload({

@@ -8,13 +8,13 @@ import { claudeSubject, handleClaudeHook } from "../../src/integrations/claude-c
 import { requestBase } from "../../src/integrations/guard.ts";
 import { evaluateRequest } from "../../src/integrations/pipeline.ts";
 import type { Decision } from "../../src/types.ts";
-import { claudeAnswer, claudePayload, isolatedEnv, shellDecision } from "./helpers.ts";
+import { claudeAnswer, claudePayload, isolatedEnv, shellDecision, unconfined } from "./helpers.ts";
 
 let env: ReturnType<typeof isolatedEnv>;
 let project: string;
 
 beforeEach(() => {
-  env = isolatedEnv();
+  env = unconfined(isolatedEnv());
   project = join(env.HOME, "project");
   mkdirSync(join(project, "src"), { recursive: true });
 });

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { codexCommand, handleCodexHook, patchFiles } from "../../src/integrations/codex.ts";
 import { handleGeminiHook } from "../../src/integrations/gemini-cli.ts";
-import { isolatedEnv, runCli, shellDecision } from "./helpers.ts";
+import { isolatedEnv, runCli, shellDecision, unconfined } from "./helpers.ts";
 
-const env = isolatedEnv();
+const env = unconfined(isolatedEnv());
 const cwd = join(env.HOME, "project");
 const askCommand = "frobnicate-unknown-tool --now";
 

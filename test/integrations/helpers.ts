@@ -1,7 +1,7 @@
 // Shared fixtures for the integration tests: real-shaped hook payloads, an isolated state dir, and the
 // built CLI spawned exactly as an agent would run the hook command.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate } from "../../src/index.ts";
 import type { Decision } from "../../src/types.ts";
@@ -12,6 +12,19 @@ export const CLI = new URL("../../dist/warden.js", import.meta.url).pathname;
 export function requireBuild(): void {
   if (!existsSync(CLI))
     throw new Error("dist/warden.js missing: run `npm run build` (npm test builds first)");
+}
+
+/**
+ * The user policy of the decision tests: hook confinement off, so an allowed command comes back as it was
+ * asked for (test/integrations/confine.test.ts tests the default, confined answers).
+ */
+export const UNCONFINED_POLICY = "sandbox: {hooks: off}\n";
+
+/** Makes UNCONFINED_POLICY the user policy of `env` (for tests of decisions, not of confinement). */
+export function unconfined<T extends NodeJS.ProcessEnv>(env: T): T {
+  mkdirSync(env.WARDEN_CONFIG_DIR!, { recursive: true });
+  writeFileSync(join(env.WARDEN_CONFIG_DIR!, "policy.yaml"), UNCONFINED_POLICY);
+  return env;
 }
 
 /** A fresh HOME and state dir, so no test sees another's session files or the user's settings (removed after). */

@@ -4,12 +4,20 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handleClaudeHook } from "../../src/integrations/claude-code.ts";
-import { CLI, claudeAnswer, claudePayload, isolatedEnv, requireBuild, runCli } from "./helpers.ts";
+import {
+  CLI,
+  claudeAnswer,
+  claudePayload,
+  isolatedEnv,
+  requireBuild,
+  runCli,
+  unconfined,
+} from "./helpers.ts";
 
 beforeAll(requireBuild);
 
 describe("warden hook claude (built CLI)", () => {
-  const env = isolatedEnv();
+  const env = unconfined(isolatedEnv());
   const cwd = env.HOME;
   const payloads = [
     claudePayload({ tool: "Bash", input: { command: "git status", description: "Check status" }, cwd }),
@@ -65,7 +73,7 @@ describe("warden hook claude (built CLI)", () => {
 
 describe("an ask the agent cannot put to its user (built CLI)", () => {
   it("files a pending approval whose id is in the reason, and `warden pending --json` lists it", () => {
-    const env = isolatedEnv();
+    const env = unconfined(isolatedEnv());
     const cwd = env.HOME;
     const command = "frobnicate-unknown-tool --now";
     const payload = claudePayload({ tool: "Bash", input: { command }, cwd, mode: "bypassPermissions" });
@@ -92,7 +100,7 @@ describe("an ask the agent cannot put to its user (built CLI)", () => {
 
 describe("--policy FILE reaches the decision (built CLI)", () => {
   it("a program the policy forbids is denied, not asked, and cannot be approved", () => {
-    const env = isolatedEnv();
+    const env = unconfined(isolatedEnv());
     const cwd = env.HOME;
     const policy = join(cwd, "policy.yaml");
     writeFileSync(policy, "forbidden:\n  - program: frobnicate-unknown-tool\n    reason: not on this host\n");
