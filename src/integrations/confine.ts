@@ -126,9 +126,17 @@ export function confinementPlan(
 }
 
 /**
- * The verdict for a command that will run confined: a medium-risk `ask` becomes the policy's confined decision
- * when the run has no network (what medium risk stands for is then contained). High and critical risk,
- * forbidden commands, and anything that needs the network keep their decisions.
+ * Findings whose medium risk is code Warden cannot see into (an unknown tool, an untracked script, a script
+ * outside the workspace): the sandbox contains what such code can do. A medium finding about what the command
+ * itself does (`rm -rf src/`, a push, a discard) stays asked: the workspace is writable inside, so
+ * confinement changes nothing about it.
+ */
+const OPAQUE_CODE = /^(unknown|interpreters|workspace|home-program)\./;
+
+/**
+ * The verdict for a command that will run confined: a medium-risk `ask` that only stands for opaque code
+ * becomes the policy's confined decision when the run has no network. High and critical risk, forbidden
+ * commands, the command's own medium-risk actions and anything that needs the network keep their decisions.
  */
 export function confinedVerdict(
   verdict: Verdict,
@@ -144,6 +152,10 @@ export function confinedVerdict(
   )
     return verdict;
   if (policy.sandbox.confinedMedium !== "allow") return verdict;
+  if (!verdict.findings.every((f) => f.risk === "low" || OPAQUE_CODE.test(f.rule))) return verdict;
+  // An ask from the policy's own stage (a path permission, a secret read) is not a finding's risk: it stays.
+  if (verdict.reasons.some((r) => /not permitted by|reads secret|only known at run time/.test(r)))
+    return verdict;
   return {
     ...verdict,
     decision: "allow",

@@ -6,6 +6,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/index.ts";
+import { confinedVerdict, confinementPlan } from "../../src/integrations/confine.ts";
+import { builtinPolicy } from "../../src/policy/load.ts";
+import { probeSandbox } from "../../src/sandbox/probe.ts";
 import { projectFactsFrom } from "../../src/workspace/index.ts";
 import { CORPUS_DIR, readJsonl } from "./corpus.ts";
 
@@ -30,13 +33,27 @@ const workspaces = JSON.parse(
   readFileSync(join(CORPUS_DIR, "ordinary-work.workspaces.json"), "utf8"),
 ) as Record<string, Workspace>;
 
-function judge(c: WorkCase) {
+function evaluation(c: WorkCase) {
   const ws = workspaces[c.source.split(":")[0]!];
   if (!ws) throw new Error(`line ${c.line}: no workspace for ${c.source}`);
-  return evaluate(
-    { kind: "command", command: c.command, cwd: ws.cwd, env: { HOME: ws.home, USER: "agent" } },
-    { project: projectFactsFrom({ root: ws.cwd, ...ws }) },
-  ).verdict;
+  const request = {
+    kind: "command" as const,
+    command: c.command,
+    cwd: ws.cwd,
+    env: { HOME: ws.home, USER: "agent", PATH: process.env.PATH ?? "" },
+  };
+  return { request, ...evaluate(request, { project: projectFactsFrom({ root: ws.cwd, ...ws }) }) };
+}
+
+function judge(c: WorkCase) {
+  return evaluation(c).verdict;
+}
+
+/** The verdict a hook gives when the command will run confined (src/integrations/confine.ts). */
+function judgeConfined(c: WorkCase) {
+  const { request, analysis, verdict } = evaluation(c);
+  const policy = builtinPolicy().effective(null);
+  return confinedVerdict(verdict, confinementPlan(request, analysis, policy, request.env), policy);
 }
 
 // Issue 12's bar is 3%; the ratchet below it is where the packs are now (the test was written at 28 of 684;
@@ -65,6 +82,22 @@ describe("ordinary agent work", () => {
     );
     expect(share, prompted.join("\n")).toBeLessThanOrEqual(MAX_FRICTION);
     expect(MAX_FRICTION).toBeLessThanOrEqual(GOAL);
+  });
+
+  // Issue 14's figure: with hook confinement (the default where bubblewrap works), medium risk that runs in
+  // the sandbox without network no longer prompts. High and critical keep their decisions.
+  it.skipIf(!probeSandbox().ok)("prompts less when hook commands run confined", () => {
+    const allowLines = cases.filter((c) => c.expected === "allow");
+    const off = allowLines.filter((c) => judge(c).decision !== "allow");
+    const on = allowLines.filter((c) => judgeConfined(c).decision !== "allow");
+    const askLines = cases.filter((c) => c.expected === "ask");
+    const askAllowed = askLines.filter((c) => judgeConfined(c).decision === "allow");
+    console.log(
+      `ordinary-work friction, hook confinement off: ${off.length}/${allowLines.length} = ${((off.length / allowLines.length) * 100).toFixed(1)}%; on: ${on.length}/${allowLines.length} = ${((on.length / allowLines.length) * 100).toFixed(1)}%\n` +
+        `  'ask' lines that run confined without a prompt: ${askAllowed.length}/${askLines.length}\n  ${askAllowed.map((c) => `${c.line}: ${c.command.slice(0, 90)}`).join("\n  ")}`,
+    );
+    expect(on.length).toBeLessThanOrEqual(off.length);
+    for (const c of askAllowed) expect(judge(c).risk, c.command).toBe("medium");
   });
 
   for (const c of cases.filter((x) => x.expected === "ask")) {
