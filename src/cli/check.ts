@@ -1,5 +1,6 @@
 // `warden check`: classify a command (or a batch of them) and print the verdict.
 import { createInterface } from "node:readline";
+import { DaemonRefused, type RemoteEvaluator } from "../daemon/evaluate-client.ts";
 import { evaluate, type LoadedPolicy } from "../index.ts";
 import type { CommandRequest, Decision, Verdict } from "../types.ts";
 import { loadCliPolicy, parseCli } from "./args.ts";
@@ -16,7 +17,9 @@ With --batch, reads one {"command": "...", "cwd"?: "..."} per line and prints on
 const DECISION_EXIT: Record<Decision, number> = { allow: EXIT.allow, ask: EXIT.ask, deny: EXIT.deny };
 
 interface CheckOptions {
-  policy: LoadedPolicy;
+  /** Null when the daemon decides (its policy is the one in force). */
+  policy: LoadedPolicy | null;
+  remote: RemoteEvaluator | null;
   json: boolean;
   policyFile: string | undefined;
   profile: string | undefined;
@@ -27,16 +30,39 @@ function request(command: string, cwd: string): CommandRequest {
   return { kind: "command", command, cwd, env: process.env as Record<string, string> };
 }
 
-function checkOne(command: string, opts: CheckOptions): number {
-  const { analysis, verdict } = evaluate(request(command, opts.cwd), {
-    policy: opts.policy,
+/** The verdict, from the daemon when one runs, else in this process; the same either way. */
+async function decide(
+  command: string,
+  cwd: string,
+  opts: CheckOptions,
+): Promise<{ verdict: Verdict; spans: [number, number][] }> {
+  if (opts.remote) {
+    try {
+      const r = await opts.remote({
+        command,
+        cwd,
+        env: process.env,
+        policyFile: opts.policyFile,
+        profile: opts.profile,
+      });
+      for (const w of r.warnings) process.stderr.write(`warden: warning: ${w}\n`);
+      return r;
+    } catch (err) {
+      if (err instanceof DaemonRefused) throw new CliError(err.message, EXIT.usage);
+      throw err;
+    }
+  }
+  const { analysis, verdict } = evaluate(request(command, cwd), {
+    policy: opts.policy!,
     profile: opts.profile,
   });
+  return { verdict, spans: analysis.invocations.map((i) => i.span) };
+}
+
+async function checkOne(command: string, opts: CheckOptions): Promise<number> {
+  const { verdict, spans } = await decide(command, opts.cwd, opts);
   if (opts.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
-  else {
-    const spans = analysis.invocations.map((i) => i.span);
-    process.stdout.write(formatVerdict(terminalStyle(process.stdout), command, verdict, spans));
-  }
+  else process.stdout.write(formatVerdict(terminalStyle(process.stdout), command, verdict, spans));
   return DECISION_EXIT[verdict.decision];
 }
 
@@ -68,8 +94,9 @@ async function checkBatch(opts: CheckOptions): Promise<number> {
     }
     let verdict: Verdict;
     try {
-      verdict = evaluate(request(command, cwd), { policy: opts.policy, profile: opts.profile }).verdict;
+      verdict = (await decide(command, cwd, opts)).verdict;
     } catch (err) {
+      if (err instanceof CliError) throw err;
       // One line Warden could not judge must not take the lines after it down: say so, in its place, and go on.
       internalError = true;
       const error = `line ${lineNo}: internal error: ${(err as Error).message}`;
@@ -98,9 +125,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const cwd = values.cwd ?? process.cwd();
-  const policy = await loadCliPolicy(cwd, values.policy);
+  const { daemonEvaluator } = await import("../daemon/evaluate-client.ts");
+  const remote = await daemonEvaluator(process.env);
+  const policy = remote ? null : await loadCliPolicy(cwd, values.policy);
   const opts: CheckOptions = {
     policy,
+    remote,
     json: values.json ?? false,
     policyFile: values.policy,
     profile: values.profile,

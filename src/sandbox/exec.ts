@@ -10,12 +10,11 @@ import {
   loadApprovalConfig,
   requestApproval,
 } from "../approval/index.ts";
-import type { AuditLog } from "../audit/index.ts";
 import { blockedPrograms, evaluate, type LoadedPolicy } from "../index.ts";
 import { decideFacts } from "../policy/index.ts";
 import type { CommandRequest, Verdict } from "../types.ts";
 import { riskRank } from "../types.ts";
-import { approvedPaths, launch, openRunLog, type SandboxChoice } from "./launch.ts";
+import { approvedPaths, launch, openRunLog, type RunLog, type SandboxChoice } from "./launch.ts";
 import { peekTicket, redeemTicket, type Ticket } from "./ticket.ts";
 
 /** Exit statuses of Warden's own outcomes; anything else is the command's. */
@@ -94,7 +93,7 @@ export async function execute(input: ExecInput): Promise<number> {
       : await approve(input, request, verdict);
   const allowed = verdict.decision === "allow" || approvers !== null;
 
-  let log: AuditLog | null;
+  let log: RunLog | null;
   try {
     log = await openRunLog(input.env, effective.audit.required, (line) => input.say(`warden: ${line}`));
   } catch (err) {

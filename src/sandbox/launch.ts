@@ -3,7 +3,7 @@
 // choice — and the `end` event (exit, signal, duration, output digests, workspace changes, limits hit).
 // Shared by `warden exec`, the MCP server's run_command and `warden verify`; the decision is theirs.
 import { type StdioOptions, spawn } from "node:child_process";
-import { type AuditLog, defaultAuditDir, defaultKeyDir, open as openAudit } from "../audit/log.ts";
+import { defaultAuditDir, defaultKeyDir, open as openAudit } from "../audit/log.ts";
 import type { AuditEvent, FileChange, Mode } from "../audit/record.ts";
 import type { EffectivePolicy } from "../policy/compile.ts";
 import type { Verdict } from "../types.ts";
@@ -48,7 +48,7 @@ export interface LaunchInput {
   /** Keep up to this many bytes of each stream for the caller (MCP returns it to the agent). */
   captureBytes?: number;
   /** The open audit log; null only when the policy says `audit.required: false` and it could not be opened. */
-  log: AuditLog | null;
+  log: RunLog | null;
   /** Messages for the user (stderr of `warden exec`). */
   say: (line: string) => void;
 }
@@ -70,17 +70,28 @@ export interface LaunchResult {
   limits?: LimitsReport;
 }
 
+/** Where a run's events go: the audit log itself, or the daemon that owns it (src/daemon/run-log.ts). */
+export interface RunLog {
+  append(event: AuditEvent): Promise<unknown>;
+  close(): Promise<void>;
+}
+
 /**
- * The audit log for a run. When it cannot be opened, a policy that requires it (the default) refuses: this
+ * The audit log for a run: the daemon's when one answers (a client never writes the log beside a running
+ * daemon), else the log itself, signed at close (the writer goes idle when the run ends, see
+ * docs/security.md). When it cannot be opened, a policy that requires it (the default) refuses: this
  * throws. Under `audit.required: false` the failure goes to `warn` and the run goes on unrecorded (null).
  */
 export async function openRunLog(
   env: NodeJS.ProcessEnv,
   required: boolean,
   warn: (line: string) => void,
-): Promise<AuditLog | null> {
+): Promise<RunLog | null> {
   try {
-    return await openAudit(defaultAuditDir(env), { keyDir: defaultKeyDir(env) });
+    const { daemonRunLog } = await import("../daemon/run-log.ts");
+    const remote = await daemonRunLog(env);
+    if (remote) return remote;
+    return await openAudit(defaultAuditDir(env), { keyDir: defaultKeyDir(env), checkpointOnClose: true });
   } catch (err) {
     const why = (err as Error).message;
     if (required) throw new Error(`cannot open the audit log, refusing to run: ${why}`);
