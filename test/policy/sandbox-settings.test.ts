@@ -32,9 +32,11 @@ describe("sandbox and audit settings", () => {
     expect(eff.sandbox.limits).toEqual({ memoryBytes: 512 * 1024 ** 2, fileSizeBytes: 10e6, cpuSeconds: 30 });
   });
 
-  it("defaults: refuse when unavailable, no network, no unix sockets, audit required", () => {
+  it("defaults: hook commands confined, refuse when unavailable, no network, no unix sockets, audit required", () => {
     const eff = policy().effective(null);
     expect(eff.sandbox).toEqual({
+      hooks: "confine",
+      confinedMedium: "allow",
       unavailable: "refuse",
       network: false,
       unixSockets: false,
@@ -42,6 +44,16 @@ describe("sandbox and audit settings", () => {
       limits: {},
     });
     expect(eff.audit.required).toBe(true);
+  });
+
+  it("hook confinement: only a trusted layer turns it off or makes confined medium risk allowed again", () => {
+    const off = { sandbox: { hooks: "off" as const, confined_decisions: { medium: "allow" as const } } };
+    const tighten = { sandbox: { confined_decisions: { medium: "ask" as const } } };
+    expect(policy(layer(off)).effective(null).sandbox.hooks).toBe("off");
+    const repo = policy(layer(tighten), layer(off, "repo", false)).effective(null);
+    expect(repo.sandbox).toMatchObject({ hooks: "confine", confinedMedium: "ask" });
+    expect(repo.warnings.join("\n")).toMatch(/sandbox\.hooks: off/);
+    expect(policy(layer(tighten, "repo", false)).effective(null).sandbox.confinedMedium).toBe("ask");
   });
 
   it("an untrusted layer cannot loosen the sandbox or the audit requirement", () => {
