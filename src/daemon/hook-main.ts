@@ -1,8 +1,10 @@
 // dist/hook.js: the hook client agents spawn on every tool call. It reads the payload, hands it to the
-// daemon and prints the answer; nothing else is loaded (node:http, node:fs, node:path). Only when no daemon
-// listens does it load the full hook (dist/hook-fallback.js, the same code as `warden hook`), which then
-// blocks if the policy says `daemon: required` and otherwise decides in-process as before.
+// daemon and prints the answer; nothing else is loaded (node builtins: http, fs, path; module and url for
+// the compile cache, src/compile-cache.ts). Only when no daemon listens does it load the full hook
+// (dist/hook-fallback.js, the same code as `warden hook`), which then blocks if the policy says
+// `daemon: required` and otherwise decides in-process as before.
 import { readFileSync } from "node:fs";
+import { enableCompileCache } from "../compile-cache.ts";
 import { forwardHook, type HookForwardOptions } from "./hook-forward.ts";
 import { envDaemonMode, socketPath } from "./paths.ts";
 
@@ -37,6 +39,8 @@ function exit(answer: { stdout: string; stderr: string; exitCode: number }): voi
 async function fallback(argv: string[], text: string | undefined, why: string): Promise<void> {
   // A variable specifier: esbuild must not bundle the full CLI into this file.
   const target = import.meta.url.endsWith(".ts") ? "../cli/hook.ts" : "./hook-fallback.js";
+  // The full hook is most of what a cold start parses: Node ≥ 22.1 may keep its compiled code (src/compile-cache.ts).
+  enableCompileCache(import.meta.url);
   const mod = (await import(new URL(target, import.meta.url).href)) as {
     runFallback(argv: string[], text: string | undefined, why: string): Promise<number>;
   };
