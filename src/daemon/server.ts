@@ -30,7 +30,7 @@ export interface Limits {
   requestMs: number;
   /** A connection with no traffic for this long is closed (default 10 s). */
   idleMs: number;
-  /** Connections beyond this are refused at accept (default 256). */
+  /** Connections beyond this are refused at accept (default 2048). */
   connections: number;
 }
 
@@ -39,7 +39,7 @@ export const DEFAULT_LIMITS: Limits = {
   headersMs: 5_000,
   requestMs: 15_000,
   idleMs: 10_000,
-  connections: 256,
+  connections: 2048,
 };
 
 export interface DaemonOptions {
@@ -484,9 +484,15 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
   server.maxConnections = limits.connections;
   server.on("connection", (s: Socket) => {
     metrics.connections++;
-    // Headers and request timeouts start with the first byte; a client that sends nothing is idle.
-    s.setTimeout(limits.idleMs, () => s.destroy());
-    s.on("close", () => metrics.connections--);
+    // A client that connects and sends nothing (or stops sending) is dropped: headersTimeout only starts
+    // with a request, and the socket's own timeout is reset by the http server. Every byte re-arms it.
+    const idle = setTimeout(() => s.destroy(), limits.idleMs);
+    idle.unref();
+    s.on("data", () => idle.refresh());
+    s.on("close", () => {
+      clearTimeout(idle);
+      metrics.connections--;
+    });
   });
   server.on("clientError", (_err, s: Socket) => {
     if (s.writable) s.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
