@@ -80,8 +80,12 @@ describe("idle checkpoints", () => {
 
   it("warden exec with a daemon sends its events there and writes no log itself", async () => {
     const { env } = await startInProcess();
-    // A state dir the client could not create a log in: the run still is recorded, by the daemon.
-    const client = { ...env, WARDEN_STATE_DIR: "/proc/warden-no-such-dir" };
+    // A state dir the client could not create a log in (its parent is a regular file: ENOTDIR): the run
+    // still is recorded, by the daemon. Not a path under /proc: Node 24's recursive mkdir loops forever
+    // there (mkdir returns ENOENT under an existing parent).
+    const blocker = join(env.HOME, "not-a-dir");
+    writeFileSync(blocker, "");
+    const client = { ...env, WARDEN_STATE_DIR: join(blocker, "state") };
     const r = await cli(["exec", "--sandbox=off", "--", "true"], client);
     expect(r.status, r.stderr).toBe(0);
     const types = readFileSync(segment(env), "utf8")
