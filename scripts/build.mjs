@@ -18,6 +18,9 @@ await build({
   minify: true,
   keepNames: false,
   chunkNames: "chunks/[name]-[hash]",
+  // koffi loads its prebuilt .node from a per-platform package at run time: keep it a real import, loaded
+  // only by the code that needs it (the system daemon's peer credentials, the Landlock session sandbox).
+  external: ["koffi"],
   // Some dependencies (zod, yaml) are CommonJS-aware; give bundled CJS a require().
   banner: {
     js: "import { createRequire as __wardenCreateRequire } from 'node:module'; const require = __wardenCreateRequire(import.meta.url);",
