@@ -12,7 +12,8 @@ was and writing a backup beside the file first; uninstall removes exactly those 
   gemini  ~/.gemini/settings.json | .gemini/settings.json, plus policies/warden.toml beside it
   codex   $CODEX_HOME or ~/.codex/hooks.json | .codex/hooks.json, plus rules/warden.rules beside it
   --dry-run      print the diff and change nothing
-  --command CMD  the hook command to install (default: this warden, by absolute path)`;
+  --command CMD  the hook command to install (default, by absolute path: node …/dist/hook.js AGENT, the
+                 thin client beside this warden that asks the daemon; node …/warden.js hook AGENT without it)`;
 
 type Action = "install" | "uninstall";
 

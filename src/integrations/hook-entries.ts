@@ -1,5 +1,6 @@
 // The hook entries Warden adds to each agent's settings, and how it recognises them again.
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { shellQuote } from "./pipeline.ts";
 
 export type Agent = "claude" | "gemini" | "codex";
@@ -8,7 +9,11 @@ export const AGENTS: readonly Agent[] = ["claude", "gemini", "codex"];
 /** Seconds (Claude Code, Codex): above the hook's own 20 s watchdog, far below the 600 s default. */
 const TIMEOUT_S = 30;
 
-/** `node /abs/dist/warden.js hook AGENT`: absolute, so the agent's PATH does not matter. */
+/**
+ * The command an agent runs per tool call, absolute so the agent's PATH does not matter:
+ * `node /abs/dist/hook.js AGENT`, the thin client (node:http to the daemon, the full hook in-process when
+ * none answers), when it sits beside this `dist/warden.js`; else `node /abs/…/warden.js hook AGENT`.
+ */
 export function defaultHookCommand(agent: Agent, script = process.argv[1]): string {
   let cli = script ?? "warden";
   try {
@@ -16,17 +21,17 @@ export function defaultHookCommand(agent: Agent, script = process.argv[1]): stri
   } catch {
     // keep as given
   }
-  const prefix = /\.(c|m)?js$/.test(cli)
-    ? `${shellQuote(process.execPath)} ${shellQuote(cli)}`
-    : shellQuote(cli);
-  return `${prefix} hook ${agent}`;
+  if (!/\.(c|m)?js$/.test(cli)) return `${shellQuote(cli)} hook ${agent}`;
+  const node = shellQuote(process.execPath);
+  const client = join(dirname(cli), "hook.js");
+  if (basename(cli) === "warden.js" && existsSync(client)) return `${node} ${shellQuote(client)} ${agent}`;
+  return `${node} ${shellQuote(cli)} hook ${agent}`;
 }
 
-const OURS: Record<Agent, RegExp> = {
-  claude: /warden(\.js)?['"]?\s+hook\s+claude\b/,
-  gemini: /warden(\.js)?['"]?\s+hook\s+gemini\b/,
-  codex: /warden(\.js)?['"]?\s+hook\s+codex\b/,
-};
+/** `… warden[.js] hook AGENT` (the full CLI, also as installed before the daemon) or `… dist/hook.js AGENT`. */
+const ours = (agent: Agent) =>
+  new RegExp(`(?:warden(?:\\.js)?['"]?\\s+hook|dist/hook\\.js['"]?)\\s+${agent}\\b`);
+const OURS: Record<Agent, RegExp> = { claude: ours("claude"), gemini: ours("gemini"), codex: ours("codex") };
 
 export function isWardenHook(hook: unknown, agent: Agent): boolean {
   if (typeof hook !== "object" || hook === null) return false;

@@ -1,10 +1,15 @@
 // `warden install|uninstall` against settings files in a temporary HOME: merges idempotently, keeps
 // everything else, writes a backup, prints a diff on --dry-run, and removes exactly what it added.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { handleClaudeHook } from "../../src/integrations/claude-code.ts";
+import { defaultHookCommand, isWardenHook } from "../../src/integrations/hook-entries.ts";
 import { addHooks, removeHooks, supportsOnFailure } from "../../src/integrations/install.ts";
-import { isolatedEnv, requireBuild, runCli } from "./helpers.ts";
+import { HOOK, startInProcess, type TestEnv } from "../daemon/helpers.ts";
+import { tempDir } from "../tmp.ts";
+import { claudePayload, isolatedEnv, requireBuild, runCli, unconfined } from "./helpers.ts";
 
 beforeAll(requireBuild);
 
@@ -74,11 +79,78 @@ describe("warden install claude", () => {
     expect(
       JSON.parse(readFileSync(join(repo, ".claude/settings.json"), "utf8")).hooks.PreToolUse[0].hooks[0]
         .command,
-    ).toMatch(/warden\.js'? hook claude$/);
+    ).toMatch(/dist\/hook\.js'? claude$/);
     expect(runCli(["install", "claude", "--local"], undefined, env, repo).status).toBe(0);
     expect(existsSync(join(repo, ".claude/settings.local.json"))).toBe(true);
     runCli(["uninstall", "claude", "--local"], undefined, env, repo);
     expect(JSON.parse(readFileSync(join(repo, ".claude/settings.local.json"), "utf8"))).toEqual({});
+  });
+
+  it("installs the thin client dist/hook.js when it sits beside warden.js, warden.js hook otherwise", () => {
+    const dir = tempDir("warden-install-cmd-");
+    const cli = join(dir, "warden.js");
+    writeFileSync(cli, "");
+    const node = process.execPath;
+    const real = realpathSync(dir);
+    expect(defaultHookCommand("claude", cli)).toBe(`${node} ${real}/warden.js hook claude`);
+    writeFileSync(join(dir, "hook.js"), "");
+    expect(defaultHookCommand("gemini", cli)).toBe(`${node} ${real}/hook.js gemini`);
+    // Only beside warden.js: another script keeps the `hook AGENT` form.
+    expect(defaultHookCommand("codex", join(dir, "other.js"))).toBe(`${node} ${dir}/other.js hook codex`);
+    expect(defaultHookCommand("claude", "/usr/bin/warden")).toBe("/usr/bin/warden hook claude");
+    for (const agent of ["claude", "gemini", "codex"] as const) {
+      const hook = (command: string) => ({ type: "command", command });
+      expect(isWardenHook(hook(`node '/a b/dist/hook.js' ${agent}`), agent)).toBe(true);
+      expect(isWardenHook(hook(`node /x/dist/warden.js hook ${agent}`), agent)).toBe(true);
+      expect(isWardenHook(hook(`warden hook ${agent}`), agent)).toBe(true);
+      expect(isWardenHook(hook(`node /x/dist/hook.js ${agent}x`), agent)).toBe(false);
+      expect(isWardenHook(hook(`node /x/my-hook.js ${agent}`), agent)).toBe(false);
+    }
+    expect(isWardenHook({ command: "node /x/dist/hook.js gemini" }, "claude")).toBe(false);
+  });
+
+  it("the installed command, run as Claude Code runs it, answers a PreToolUse payload without and with a daemon", async () => {
+    const base = isolatedEnv();
+    const env: TestEnv = unconfined({
+      ...base,
+      WARDEN_CONFIG_DIR: join(base.HOME, "config"),
+      WARDEN_SOCKET: join(base.HOME, "run", "w.sock"),
+    });
+    expect(runCli(["install", "claude"], undefined, env).status).toBe(0);
+    const settings = JSON.parse(readFileSync(join(env.HOME, ".claude/settings.json"), "utf8"));
+    const command: string = settings.hooks.PreToolUse[0].hooks[0].command;
+    expect(command).toBe(`${process.execPath} ${realpathSync(HOOK)} claude`);
+    // Asynchronous: the daemon of the second round answers from this process.
+    const run = (payload: string) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn("bash", ["-c", command], { env, cwd: env.HOME });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c));
+        child.stderr.on("data", (c: Buffer) => (stderr += c));
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+        child.stdin.end(payload);
+      });
+    const local = { ...env, WARDEN_STATE_DIR: join(env.HOME, "local-state") };
+    const cases = [
+      ["git status", "allow"],
+      ["rm -rf ~/", "deny"],
+    ] as const;
+    for (const daemon of [false, true]) {
+      if (daemon) await startInProcess(env);
+      for (const [cmd, decision] of cases) {
+        const payload = claudePayload({ tool: "Bash", input: { command: cmd }, cwd: env.HOME });
+        const r = await run(payload);
+        const mine = await handleClaudeHook(payload, { env: local });
+        expect(r.status, `${cmd} (daemon: ${daemon}) ${r.stderr}`).toBe(0);
+        expect(r.stdout).toBe(mine.stdout);
+        expect(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision).toBe(decision);
+      }
+    }
+    // Uninstall recognises the thin client's entries.
+    expect(runCli(["uninstall", "claude"], undefined, env).status).toBe(0);
+    expect(JSON.parse(readFileSync(join(env.HOME, ".claude/settings.json"), "utf8"))).toEqual({});
   });
 
   it("refuses to rewrite a settings file that is not valid JSON", () => {
