@@ -63,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     runArgv = positionals;
   }
   const cwd = values.cwd ?? process.cwd();
+  await judgeLikeSystemDaemon();
   const policy = await loadCliPolicy(cwd, values.policy, EXEC_EXIT.wardenError);
   return execute({
     command,
@@ -80,4 +81,15 @@ export async function run(argv: string[]): Promise<number> {
     say: (line) => process.stderr.write(`${line}\n`),
     prompt: values["no-approval"] ? undefined : terminalPrompt(),
   });
+}
+
+/**
+ * Under a system daemon the caller's own configuration is not the policy (it is the agent's to write): exec
+ * judges with the daemon's, as the hook answer that filed its ticket did. A daemon that cannot be asked is
+ * left to openRunLog, which refuses to run unrecorded.
+ */
+async function judgeLikeSystemDaemon(): Promise<void> {
+  const { daemonHealth } = await import("../daemon/health.ts");
+  const daemon = await daemonHealth(process.env).catch(() => null);
+  if (daemon?.mode === "system" && daemon.configDir) process.env.WARDEN_CONFIG_DIR = daemon.configDir;
 }

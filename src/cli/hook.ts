@@ -92,10 +92,12 @@ async function hook(
   let why = how.why ?? "";
   if (how.forward) {
     const { forwardHook } = await import("../daemon/hook-forward.ts");
-    const { socketPath } = await import("../daemon/paths.ts");
+    const { SYSTEM_SOCKET, socketPath } = await import("../daemon/paths.ts");
     const socket = socketPath(process.env);
     const answer = await forwardHook(socket, agent, await input, options);
     if (answer) return print(answer);
+    // A system daemon's socket that does not answer is a daemon down, not a machine without one.
+    if (socket === SYSTEM_SOCKET) block(`the system daemon does not answer at ${socket}`);
     why = `no daemon at ${socket}`;
   }
   const { inProcessHook } = await import("../daemon/fallback.ts");

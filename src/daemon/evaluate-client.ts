@@ -1,8 +1,8 @@
 // `warden check` through the daemon: the verdict under the daemon's (watched) policy, exactly what
 // `warden check --json` would print in-process. Null when no daemon answers: the caller decides itself.
 import type { Verdict } from "../types.ts";
-import { call, DaemonUnreachable } from "./client.ts";
-import { socketPath } from "./paths.ts";
+import { call } from "./client.ts";
+import { daemonHealth } from "./health.ts";
 
 export interface RemoteEvaluation {
   verdict: Verdict;
@@ -29,13 +29,9 @@ export type RemoteEvaluator = (request: {
 }) => Promise<RemoteEvaluation>;
 
 export async function daemonEvaluator(env: NodeJS.ProcessEnv = process.env): Promise<RemoteEvaluator | null> {
-  const socket = socketPath(env);
-  try {
-    if ((await call(socket, "/v1/health", { timeoutMs: 2_000 })).status !== 200) return null;
-  } catch (err) {
-    if (err instanceof DaemonUnreachable) return null;
-    throw err;
-  }
+  const daemon = await daemonHealth(env);
+  if (!daemon) return null;
+  const socket = daemon.socket;
   return async ({ command, cwd, env: requestEnv, policyFile, profile }) => {
     const strings: Record<string, string> = {};
     for (const [k, v] of Object.entries(requestEnv)) if (typeof v === "string") strings[k] = v;

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { enableCompileCache } from "../compile-cache.ts";
 import { forwardHook, type HookForwardOptions } from "./hook-forward.ts";
-import { envDaemonMode, socketPath } from "./paths.ts";
+import { envDaemonMode, SYSTEM_SOCKET, socketPath } from "./paths.ts";
 
 const AGENTS = new Set(["claude", "gemini", "codex"]);
 const BLOCK = 2;
@@ -60,10 +60,11 @@ async function main(): Promise<void> {
   const socket = socketPath(process.env);
   const answer = await forwardHook(socket, parsed.agent, text, parsed.options);
   if (answer) return exit(answer);
-  if (envDaemonMode(process.env) === "required")
+  // A system daemon's socket that does not answer is a daemon down, not a machine without one.
+  if (envDaemonMode(process.env) === "required" || socket === SYSTEM_SOCKET)
     return exit({
       stdout: "",
-      stderr: `Warden could not check this tool call, so it is blocked (WARDEN_DAEMON=required and no daemon listens at ${socket}).\n`,
+      stderr: `Warden could not check this tool call, so it is blocked (${socket === SYSTEM_SOCKET ? "the system daemon does not answer" : "WARDEN_DAEMON=required and no daemon listens"} at ${socket}).\n`,
       exitCode: BLOCK,
     });
   return fallback(argv, text, `no daemon at ${socket}`);

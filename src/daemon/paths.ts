@@ -1,14 +1,25 @@
 // Where the daemon listens. Imported by the tiny hook client too, so it may use nothing but node:path and
 // node:os (through state.ts).
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { stateDir } from "../state.ts";
 
+/** Where `warden daemon --system` listens for agents (systemd's RuntimeDirectory=warden). */
+export const SYSTEM_SOCKET = "/run/warden/warden.sock";
+/** …and for humans: approvals and the like, refused on the agents' socket. */
+export const SYSTEM_ADMIN_SOCKET = "/run/warden/admin.sock";
+export const SYSTEM_STATE_DIR = "/var/lib/warden";
+export const SYSTEM_CONFIG_DIR = "/etc/warden";
+
 /**
- * `WARDEN_SOCKET`, else `$XDG_RUNTIME_DIR/warden/warden.sock` (a per-login tmpfs the user alone can enter),
- * else `<state dir>/run/warden.sock` when there is no runtime dir (containers, cron, su without a session).
+ * `WARDEN_SOCKET`, else the system daemon's socket when one exists (an agent must not be able to escape it by
+ * starting a daemon of its own), else `$XDG_RUNTIME_DIR/warden/warden.sock` (a per-login tmpfs the user alone
+ * can enter), else `<state dir>/run/warden.sock` when there is no runtime dir (containers, cron, su without a
+ * session).
  */
 export function socketPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.WARDEN_SOCKET) return env.WARDEN_SOCKET;
+  if (existsSync(SYSTEM_SOCKET)) return SYSTEM_SOCKET;
   if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, "warden", "warden.sock");
   return join(stateDir(env), "run", "warden.sock");
 }

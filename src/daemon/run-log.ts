@@ -1,9 +1,11 @@
-// `warden exec`'s audit events when a daemon runs: sent to it (POST /v1/runs/events) instead of written
-// here, so there is one writer and one chain; each append resolves once the daemon says it is durable.
+// `warden exec` when a daemon runs: its audit events are sent there (POST /v1/runs/events) instead of written
+// here, so there is one writer and one chain; each append resolves once the daemon says it is durable. Its
+// run ticket is spent there too (POST /v1/tickets/redeem): the hook answer that filed it came from the daemon.
 
 import type { AuditEvent } from "../audit/record.ts";
-import { call, DaemonUnreachable } from "./client.ts";
-import { socketPath } from "./paths.ts";
+import type { Redeemed, Ticket } from "../sandbox/ticket.ts";
+import { call } from "./client.ts";
+import { daemonHealth } from "./health.ts";
 
 export class DaemonRunLog {
   constructor(readonly socket: string) {}
@@ -28,12 +30,25 @@ export class DaemonRunLog {
 
 /** The daemon's run log when one answers on the socket, else null (the caller writes the log itself). */
 export async function daemonRunLog(env: NodeJS.ProcessEnv = process.env): Promise<DaemonRunLog | null> {
-  const socket = socketPath(env);
-  try {
-    const r = await call(socket, "/v1/health", { timeoutMs: 2_000 });
-    return r.status === 200 ? new DaemonRunLog(socket) : null;
-  } catch (err) {
-    if (err instanceof DaemonUnreachable) return null;
-    throw err;
-  }
+  const daemon = await daemonHealth(env);
+  return daemon ? new DaemonRunLog(daemon.socket) : null;
+}
+
+export type TicketSpender = (id: string, want: { command: string; cwd: string }) => Promise<Redeemed>;
+
+/** Spends tickets at the daemon when one answers, else null (the caller spends them in its own state). */
+export async function daemonTickets(env: NodeJS.ProcessEnv = process.env): Promise<TicketSpender | null> {
+  const daemon = await daemonHealth(env);
+  if (!daemon) return null;
+  return async (id, want) => {
+    const r = await call(daemon.socket, "/v1/tickets/redeem", { body: JSON.stringify({ id, ...want }) });
+    let body: { ticket?: Ticket; error?: string };
+    try {
+      body = JSON.parse(r.text);
+    } catch {
+      body = {};
+    }
+    if (r.status === 200 && body.ticket) return { ok: true, ticket: body.ticket };
+    return { ok: false, reason: body.error ?? `the Warden daemon answered ${r.status}` };
+  };
 }

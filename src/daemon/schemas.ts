@@ -55,6 +55,16 @@ export const approvalBody = z
   .looseObject({ v: z.literal(1), request: z.string(), decision: z.enum(["approve", "deny"]) })
   .describe("a signed approval token as `warden approve` makes it (src/approval/token.ts)");
 
+export const ticketRedeemBody = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+    command: z.string().max(1 << 20),
+    cwd: z.string().startsWith("/"),
+  })
+  .describe(
+    "spend a run ticket a hook answer filed (src/sandbox/ticket.ts) for exactly this command and cwd",
+  );
+
 /** What a hook endpoint answers: what `warden hook AGENT` would print, and its exit code. */
 export const hookAnswer = z.strictObject({
   stdout: z.string(),
@@ -76,6 +86,8 @@ export const errorBody = z.strictObject({
     "policy-unavailable",
     "audit-unavailable",
     "approval-rejected",
+    "ticket-refused",
+    "forbidden",
     "busy",
     "internal",
   ]),
@@ -112,6 +124,7 @@ function json(s: z.ZodType, description: string) {
 const errors = {
   "400": json(errorBody, "malformed JSON or a body the schema rejects"),
   "413": json(errorBody, "body larger than the limit (1 MiB)"),
+  "403": json(errorBody, "a human-only operation on a system daemon's agents' socket"),
   "415": json(errorBody, "content type is not application/json"),
   "503": json(errorBody, "no good policy, or the audit log cannot be written: nothing was decided"),
 };
@@ -171,6 +184,20 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { "200": { description: "seq, hash and id of each record" }, ...errors },
         },
       },
+      "/v1/tickets/redeem": {
+        post: {
+          summary: "Spend a run ticket (once) for `warden exec --ticket`; the ticket, or why it is refused",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schema(ticketRedeemBody) } },
+          },
+          responses: {
+            "200": { description: "{ticket: {...}}: the caller still checks the policy hash it names" },
+            "422": json(errorBody, "no such ticket, used, expired, or for another command or directory"),
+            ...errors,
+          },
+        },
+      },
       "/v1/pending": {
         get: {
           summary: "Approval requests waiting for a human",
@@ -179,7 +206,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       "/v1/approvals": {
         post: {
-          summary: "Submit a signed approval or denial token for a pending request",
+          summary:
+            "Submit a signed approval or denial token for a pending request (refused on a system daemon's agents' socket)",
           requestBody: { required: true, content: { "application/json": { schema: schema(approvalBody) } } },
           responses: {
             "200": { description: "stored; how many approvals the request has and needs" },

@@ -3,7 +3,16 @@
 // approval store and the session file tracking, served as HTTP/1.1 + JSON on a Unix socket (docs/api.md).
 // Every limit is explicit: body size, header and idle timeouts, connections. A request that cannot be
 // decided (no good policy, audit log down) gets an error, never a guess.
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, unlinkSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  unlinkSync,
+} from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { dirname } from "node:path";
@@ -18,8 +27,16 @@ import { call, DaemonUnreachable } from "./client.ts";
 import { hookHandler } from "./fallback.ts";
 import { ENV_HEADER } from "./hook-forward.ts";
 import { Metrics } from "./metrics.ts";
+import { type Peer, peerReader } from "./peer.ts";
 import { Policies } from "./policies.ts";
-import { approvalBody, evaluateBody, openApiDocument, runEventsBody, zodReason } from "./schemas.ts";
+import {
+  approvalBody,
+  evaluateBody,
+  openApiDocument,
+  runEventsBody,
+  ticketRedeemBody,
+  zodReason,
+} from "./schemas.ts";
 
 export interface Limits {
   /** Largest request body (default 1 MiB; hook payloads of huge Writes are refused, not half-read). */
@@ -51,7 +68,17 @@ export interface DaemonOptions {
   /** See Policies: a policy file younger than this may still be being written (default 100 ms). */
   settleMs?: number;
   log?: (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * System mode (`warden daemon --system`): the daemon runs as its own user; `socket` is the agents' socket,
+   * made group-accessible to `agentGroup`, on which human-only operations are refused; those are served on
+   * `adminSocket` (0600, or 0660 to `adminGroup`). Every connection's peer is read from the kernel, and the
+   * daemon does not start when it cannot be.
+   */
+  system?: { agentGroup: number; adminSocket: string; adminGroup?: number | undefined };
 }
+
+/** Which socket a request came in on: the user-mode socket (its owner), or system mode's two. */
+export type Role = "owner" | "agent" | "admin";
 
 export interface Daemon {
   socket: string;
@@ -71,14 +98,18 @@ class HttpError extends Error {
   }
 }
 
-/** Refuses a socket directory another user could write (they could swap the socket for their own). */
-function prepareSocketDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+/**
+ * Refuses a directory another user could write (they could swap the socket, or the log, for their own).
+ * `shared`: other users must reach the socket in it (system mode), so it may be traversable, never writable.
+ */
+function ownDir(dir: string, shared: boolean): void {
+  mkdirSync(dir, { recursive: true, mode: shared ? 0o755 : 0o700 });
   const st = lstatSync(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
   if (process.getuid && st.uid !== process.getuid())
-    throw new Error(`${dir} belongs to uid ${st.uid}, not to this user: refusing to listen there`);
-  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    throw new Error(`${dir} belongs to uid ${st.uid}, not to this user: refusing to use it`);
+  const open = shared ? 0o022 : 0o077;
+  if ((st.mode & open) !== 0) chmodSync(dir, st.mode & 0o777 & ~open);
 }
 
 /** The single-daemon lock: held for the daemon's life; the kernel drops it when the process dies. */
@@ -186,10 +217,19 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
   const metrics = new Metrics();
   const started = Date.now();
 
-  prepareSocketDir(dirname(socket));
+  const system = options.system;
+  // The kernel's word on who connected. System mode has no other way to tell agents from the log's owner.
+  const readPeer = await peerReader();
+  if (system && typeof readPeer !== "function")
+    throw new Error(`system mode needs each caller's uid from the kernel: ${readPeer.error}`);
+  ownDir(dirname(socket), system !== undefined);
+  if (system) {
+    ownDir(dirname(system.adminSocket), true);
+    // The log, keys, approvals and tickets: this user's alone, whatever the directory was before.
+    ownDir(stateDir(env), false);
+  }
   const lockFd = await takeLock(socket);
   let log: AuditLog;
-  let server: Server;
   let policies: Policies;
   try {
     await removeStaleSocket(socket);
@@ -227,16 +267,34 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
     return w.length > 0 ? { ...body, warnings: w } : body;
   };
 
-  const append = async (events: AuditEvent[]) => {
-    metrics.auditQueue += events.length;
+  const connections = new WeakMap<Socket, { role: Role; peer: Peer | undefined }>();
+  const caller = (req: IncomingMessage) => connections.get(req.socket) ?? { role: "owner", peer: undefined };
+  /** System mode: what an agent may not do on its socket (approve, loosen the policy, forge approvals). */
+  const humansOnly = (req: IncomingMessage, what: string): void => {
+    if (caller(req).role === "agent")
+      throw new HttpError(
+        403,
+        "forbidden",
+        `${what} is for humans: use the admin socket, not the agents' socket`,
+      );
+  };
+
+  /** Every event says who sent it, as the kernel saw the connection; a client's own `peer` never counts. */
+  const append = async (events: AuditEvent[], req: IncomingMessage) => {
+    const { role, peer } = caller(req);
+    const stamped = events.map((e) => {
+      const { peer: _claimed, ...rest } = e as AuditEvent & { peer?: unknown };
+      return peer ? { ...rest, peer: { ...peer, socket: role } } : rest;
+    });
+    metrics.auditQueue += stamped.length;
     try {
-      return await log.appendMany(events);
+      return await log.appendMany(stamped);
     } finally {
-      metrics.auditQueue -= events.length;
+      metrics.auditQueue -= stamped.length;
     }
   };
 
-  const recorder = (): Recorder => {
+  const recorder = (req: IncomingMessage): Recorder => {
     const events: AuditEvent[] = [];
     return {
       add(event) {
@@ -244,7 +302,7 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
         events.push(event);
       },
       async flush() {
-        if (events.length > 0) await append(events.splice(0));
+        if (events.length > 0) await append(events.splice(0), req);
       },
     };
   };
@@ -274,8 +332,9 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
 
   const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
     "/v1/health": {
-      GET: async () => {
+      GET: async (req) => {
         const problems = policies.problems();
+        const { role, peer } = caller(req);
         return [
           200,
           {
@@ -284,7 +343,11 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
             api: "v1",
             pid: process.pid,
             uptime_s: Math.round((Date.now() - started) / 1000),
+            mode: system ? "system" : "user",
             socket,
+            // Clients of a system daemon judge with its policy (exec must hash the same one its tickets name).
+            ...(system ? { config_dir: configDir(env) } : {}),
+            you: { socket: role, ...(peer ?? {}) },
             policy: { loaded: policies.loaded(), problems },
             audit: { dir: log.dir, seq: log.head().seq, queue_depth: metrics.auditQueue },
           },
@@ -296,6 +359,8 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
     "/v1/evaluate": {
       POST: async (req) => {
         const body = validated(evaluateBody, await post(req));
+        if (body.policy_file !== undefined) humansOnly(req, "judging by another policy file");
+        if (body.yolo) humansOnly(req, "yolo");
         let prepared: Awaited<ReturnType<Policies["prepare"]>>;
         try {
           prepared = await policies.prepare({ cwd: body.request.cwd, env, policyFile: body.policy_file });
@@ -329,8 +394,9 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
     "/v1/runs/events": {
       POST: async (req) => {
         const body = validated(runEventsBody, await post(req));
+        if (body.events.some((e) => e.type === "approval")) humansOnly(req, "recording an approval");
         try {
-          const appended = await append(body.events as AuditEvent[]);
+          const appended = await append(body.events as AuditEvent[], req);
           return [200, withWarnings({ appended })];
         } catch (err) {
           throw new HttpError(503, "audit-unavailable", (err as Error).message);
@@ -344,11 +410,24 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
       },
     },
     "/v1/approvals": {
-      POST: async (req) => submitApproval(validated(approvalBody, await post(req))),
+      POST: async (req) => {
+        humansOnly(req, "approving or denying");
+        return submitApproval(validated(approvalBody, await post(req)), req);
+      },
+    },
+    "/v1/tickets/redeem": {
+      // The tickets a hook answer filed are in the daemon's state: `warden exec --ticket` spends them here.
+      POST: async (req) => {
+        const body = validated(ticketRedeemBody, await post(req));
+        const { redeemTicket } = await import("../sandbox/ticket.ts");
+        const r = redeemTicket(body.id, { command: body.command, cwd: body.cwd }, { env: stateEnv });
+        if (!r.ok) throw new HttpError(422, "ticket-refused", r.reason);
+        return [200, { ticket: r.ticket }];
+      },
     },
   };
 
-  const submitApproval = async (value: unknown): Promise<[number, unknown]> => {
+  const submitApproval = async (value: unknown, req: IncomingMessage): Promise<[number, unknown]> => {
     const [{ parseToken, verifyToken }, store, { approvalEvent }] = await Promise.all([
       import("../approval/token.ts"),
       import("../approval/store.ts"),
@@ -379,22 +458,25 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
       now,
     );
     try {
-      await append([
-        approvalEvent(token.decision === "approve" ? "approved" : "denied", {
-          request_id: pending.id,
-          cwd: pending.canonical.cwd,
-          command: pending.canonical.command,
-          risk: pending.risk,
-          policy: pending.policy,
-          decision: token.decision === "approve" ? "allow" : "deny",
-          details: {
-            hash: pending.subject.hash,
-            token: token.nonce,
-            approver_key: token.approver,
-            via: "daemon",
-          },
-        }),
-      ]);
+      await append(
+        [
+          approvalEvent(token.decision === "approve" ? "approved" : "denied", {
+            request_id: pending.id,
+            cwd: pending.canonical.cwd,
+            command: pending.canonical.command,
+            risk: pending.risk,
+            policy: pending.policy,
+            decision: token.decision === "approve" ? "allow" : "deny",
+            details: {
+              hash: pending.subject.hash,
+              token: token.nonce,
+              approver_key: token.approver,
+              via: "daemon",
+            },
+          }),
+        ],
+        req,
+      );
     } catch (err) {
       // Unrecorded, it must not count: the same rule as `warden approve`.
       store.withdrawToken(token, where);
@@ -417,6 +499,7 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
     requireJson(req);
     const text = await readBody(req, limits.bodyBytes);
     parseJson(text); // malformed is a 400 here; the adapter validates the payload's shape
+    if (url.searchParams.has("policy")) humansOnly(req, "judging by another policy file");
     const ask = url.searchParams.get("ask") ?? "deny";
     if (ask !== "deny" && ask !== "native")
       throw new HttpError(400, "bad-request", `ask must be deny or native, not '${ask}'`);
@@ -427,7 +510,7 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
       ask,
       env: clientEnv(req),
       preparer,
-      recorder: recorder(),
+      recorder: recorder(req),
     } as Parameters<typeof handle>[1]);
     return [200, withWarnings({ stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode })];
   };
@@ -470,54 +553,69 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
     }
   };
 
-  server = createServer(
-    {
-      headersTimeout: limits.headersMs,
-      requestTimeout: limits.requestMs,
-      keepAliveTimeout: Math.min(5_000, limits.idleMs),
-      // The hook client sends its environment in a header.
-      maxHeaderSize: 256 * 1024,
-      connectionsCheckingInterval: Math.min(1_000, limits.headersMs),
-    },
-    (req, res) => void handle(req, res),
-  );
-  server.maxConnections = limits.connections;
-  server.on("connection", (s: Socket) => {
-    metrics.connections++;
-    // A client that connects and sends nothing (or stops sending) is dropped: headersTimeout only starts
-    // with a request, and the socket's own timeout is reset by the http server. Every byte re-arms it.
-    const idle = setTimeout(() => s.destroy(), limits.idleMs);
-    idle.unref();
-    s.on("data", () => idle.refresh());
-    s.on("close", () => {
-      clearTimeout(idle);
-      metrics.connections--;
-    });
-  });
-  server.on("clientError", (_err, s: Socket) => {
-    if (s.writable) s.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else s.destroy();
-  });
-
-  // The socket is created 0600 (no window in which another user could connect).
-  const oldMask = process.umask(0o177);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(socket, () => {
-        server.off("error", reject);
-        resolve();
+  const makeServer = (role: Role): Server => {
+    const srv = createServer(
+      {
+        headersTimeout: limits.headersMs,
+        requestTimeout: limits.requestMs,
+        keepAliveTimeout: Math.min(5_000, limits.idleMs),
+        // The hook client sends its environment in a header.
+        maxHeaderSize: 256 * 1024,
+        connectionsCheckingInterval: Math.min(1_000, limits.headersMs),
+      },
+      (req, res) => void handle(req, res),
+    );
+    srv.maxConnections = limits.connections;
+    srv.on("connection", (s: Socket) => {
+      metrics.connections++;
+      connections.set(s, { role, peer: typeof readPeer === "function" ? readPeer(s) : undefined });
+      // A client that connects and sends nothing (or stops sending) is dropped: headersTimeout only starts
+      // with a request, and the socket's own timeout is reset by the http server. Every byte re-arms it.
+      const idle = setTimeout(() => s.destroy(), limits.idleMs);
+      idle.unref();
+      s.on("data", () => idle.refresh());
+      s.on("close", () => {
+        clearTimeout(idle);
+        metrics.connections--;
       });
     });
+    srv.on("clientError", (_err, s: Socket) => {
+      if (s.writable) s.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      else s.destroy();
+    });
+    return srv;
+  };
+
+  const listeners: { role: Role; path: string; gid?: number | undefined }[] = system
+    ? [
+        { role: "agent", path: socket, gid: system.agentGroup },
+        { role: "admin", path: system.adminSocket, gid: system.adminGroup },
+      ]
+    : [{ role: "owner", path: socket }];
+  const servers: Server[] = [];
+  try {
+    for (const l of listeners) {
+      if (l.path !== socket) await removeStaleSocket(l.path);
+      const srv = makeServer(l.role);
+      await listen(srv, l.path);
+      servers.push(srv);
+      // Created 0600 (no window in which another user could connect); then opened to its group.
+      if (l.gid !== undefined) {
+        chownSync(l.path, -1, l.gid);
+        chmodSync(l.path, 0o660);
+      }
+    }
   } catch (err) {
-    process.umask(oldMask);
+    for (const srv of servers) srv.close();
     await log.close().catch(() => {});
     closeSync(lockFd);
     throw err;
   }
-  process.umask(oldMask);
-  chmodSync(socket, 0o600);
-  say("info", "listening", { socket, pid: process.pid });
+  say("info", "listening", {
+    socket,
+    ...(system ? { admin_socket: system.adminSocket, mode: "system" } : {}),
+    pid: process.pid,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -525,18 +623,40 @@ export async function serve(options: DaemonOptions): Promise<Daemon> {
     metrics,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await Promise.all(
+          servers.map(
+            (srv) =>
+              new Promise<void>((resolve) => {
+                srv.close(() => resolve());
+                srv.closeIdleConnections();
+              }),
+          ),
+        );
         policies.close();
         await log.close();
-        try {
-          unlinkSync(socket);
-        } catch {}
+        for (const l of listeners)
+          try {
+            unlinkSync(l.path);
+          } catch {}
         closeSync(lockFd);
       })();
       return closing;
     },
   };
+}
+
+async function listen(server: Server, path: string): Promise<void> {
+  const oldMask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } finally {
+    process.umask(oldMask);
+  }
+  chmodSync(path, 0o600);
 }

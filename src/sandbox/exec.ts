@@ -15,7 +15,7 @@ import { decideFacts } from "../policy/index.ts";
 import type { CommandRequest, Verdict } from "../types.ts";
 import { riskRank } from "../types.ts";
 import { approvedPaths, launch, openRunLog, type RunLog, type SandboxChoice } from "./launch.ts";
-import { peekTicket, redeemTicket, type Ticket } from "./ticket.ts";
+import { policyChanged, redeemTicket, type Ticket } from "./ticket.ts";
 
 /** Exit statuses of Warden's own outcomes; anything else is the command's. */
 export const EXEC_EXIT = { wardenError: 125, denied: 126 } as const;
@@ -57,9 +57,18 @@ export async function execute(input: ExecInput): Promise<number> {
     user,
     argv: input.argv,
   };
-  // The hook decided for its agent (whose profile may apply): judge the run the same way.
-  const peeked = input.ticket !== undefined ? peekTicket(input.ticket, input.env) : null;
-  if (peeked) request.agent = { name: peeked.agent };
+  // Spent before anything else (a refused run still used it up). The hook decided for its agent, whose
+  // profile may apply: the run is judged the same way.
+  let ticket: Ticket | null = null;
+  if (input.ticket !== undefined) {
+    const r = await spendTicket(input.ticket, { command: input.command, cwd: input.cwd }, input.env);
+    if (!r.ok) {
+      input.say(`warden: refused: run ticket ${input.ticket}: ${r.reason}`);
+      return EXEC_EXIT.denied;
+    }
+    ticket = r.ticket;
+    request.agent = { name: ticket.agent };
+  }
   const { verdict } = evaluate(request, {
     policy: input.policy,
     profile: input.profile,
@@ -74,18 +83,10 @@ export async function execute(input: ExecInput): Promise<number> {
   const profile = input.policy.selectProfile({ explicit: input.profile, user });
   const effective = input.policy.effective(profile);
 
-  let ticket: Ticket | null = null;
-  if (input.ticket !== undefined) {
-    const r = redeemTicket(
-      input.ticket,
-      { command: input.command, cwd: input.cwd, policy: verdict.policy },
-      { env: input.env },
-    );
-    if (!r.ok) {
-      input.say(`warden: refused: run ticket ${input.ticket}: ${r.reason}`);
-      return EXEC_EXIT.denied;
-    }
-    ticket = r.ticket;
+  const changed = ticket ? policyChanged(ticket, verdict.policy) : undefined;
+  if (changed) {
+    input.say(`warden: refused: run ticket ${input.ticket}: ${changed}`);
+    return EXEC_EXIT.denied;
   }
   const approvers =
     ticket && ticketCovers(ticket, verdict)
@@ -167,6 +168,13 @@ export async function execute(input: ExecInput): Promise<number> {
   if (result.status !== "ran") return EXEC_EXIT.wardenError;
   if (result.exit !== null) return result.exit;
   return 128 + signalNumber(result.signal);
+}
+
+/** Tickets a daemon's hook answer filed are the daemon's to spend; without a daemon they are in our state. */
+async function spendTicket(id: string, want: { command: string; cwd: string }, env: NodeJS.ProcessEnv) {
+  const { daemonTickets } = await import("../daemon/run-log.ts");
+  const remote = await daemonTickets(env);
+  return remote ? remote(id, want) : redeemTicket(id, want, { env });
 }
 
 /** A ticket stands in for the prompt of an `ask` no riskier than the one the hook allowed; never for a deny. */

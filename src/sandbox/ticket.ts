@@ -76,23 +76,14 @@ export function issueTicket(
 
 export type Redeemed = { ok: true; ticket: Ticket } | { ok: false; reason: string };
 
-/** Reads a ticket without spending it (exec needs its agent before it evaluates). */
-export function peekTicket(id: string, env: NodeJS.ProcessEnv = process.env): Ticket | null {
-  if (!ID.test(id)) return null;
-  try {
-    return JSON.parse(readFileSync(fileFor(id, env), "utf8")) as Ticket;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Spends a ticket for `command` in `cwd` under policy `policy`. Single use: the file is renamed to a name only
- * this process knows before it is read, so of two concurrent redeemers one wins.
+ * Spends a ticket for `command` in `cwd`. Single use: the file is renamed to a name only this process knows
+ * before it is read, so of two concurrent redeemers one wins. The caller then checks the policy hash
+ * (`policyChanged`) once it has judged the command itself: it needs the ticket's agent to judge it.
  */
 export function redeemTicket(
   id: string,
-  want: { command: string; cwd: string; policy: string },
+  want: { command: string; cwd: string },
   options: { env?: NodeJS.ProcessEnv; now?: number } = {},
 ): Redeemed {
   const env = options.env ?? process.env;
@@ -119,9 +110,12 @@ export function redeemTicket(
   if (ticket.command !== want.command) return { ok: false, reason: "the ticket is for a different command" };
   if (ticket.cwd !== physical(want.cwd))
     return { ok: false, reason: `the ticket is for another directory (${ticket.cwd})` };
-  if (ticket.policy !== want.policy)
-    return { ok: false, reason: "the policy changed since the ticket was issued" };
   return { ok: true, ticket };
+}
+
+/** Why a redeemed ticket does not cover a run judged under `policy`, or undefined when it does. */
+export function policyChanged(ticket: Ticket, policy: string): string | undefined {
+  return ticket.policy === policy ? undefined : "the policy changed since the ticket was issued";
 }
 
 /** Expired and abandoned tickets go when the next one is filed (bounded work: a few dozen files at most). */
