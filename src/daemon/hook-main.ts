@@ -58,6 +58,9 @@ async function main(): Promise<void> {
     return fallback(argv, undefined, ""); // a non-blocking stdin: the full hook reads it asynchronously
   }
   const socket = socketPath(process.env);
+  // WARDEN_DAEMON=off: decide here. Never for a system daemon, which an agent must not be able to bypass.
+  if (envDaemonMode(process.env) === "off" && socket !== SYSTEM_SOCKET)
+    return fallback(argv, text, "WARDEN_DAEMON=off");
   const answer = await forwardHook(socket, parsed.agent, text, parsed.options);
   if (answer) return exit(answer);
   // A system daemon's socket that does not answer is a daemon down, not a machine without one.

@@ -60,6 +60,17 @@ describe("dist/hook.js", () => {
     }
   });
 
+  it("WARDEN_DAEMON=off: decides in-process although a daemon listens (it sees no request)", async () => {
+    const { env, daemon } = await startInProcess(daemonEnv());
+    const r = await runHook(["claude"], payload(env.HOME, "rm -rf ~/"), { ...env, WARDEN_DAEMON: "off" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision).toBe("deny");
+    expect(daemon.metrics.text()).not.toMatch(/route="\/v1\/hook"/);
+    // …and the same client without it goes to the daemon.
+    await runHook(["claude"], payload(env.HOME, "rm -rf ~/"), env);
+    expect(daemon.metrics.text()).toMatch(/route="\/v1\/hook"/);
+  });
+
   it("no daemon: falls back to the in-process hook (same answer)", async () => {
     const env = daemonEnv();
     const p = payload(env.HOME, "rm -rf ~/");
