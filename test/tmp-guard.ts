@@ -16,8 +16,9 @@ const RUN_PREFIX = "warden-test-run-";
 // Names tests give their temp dirs (test/tmp.ts; "wa-" is the approval tests' short one, for socket paths).
 const TEST_MADE = /^(warden|wa)-/;
 // Not litter: tsx (children started with `--import tsx`) keeps its transform cache in $TMPDIR/tsx-<uid> on
-// purpose and reuses it across runs. In the run's dir it goes with the dir.
-const TOOL_CACHES = /^tsx-\d+$/;
+// purpose and reuses it across runs, and on Node ≥ 22.1 turns on Node's compile cache in $TMPDIR/node-compile-cache.
+// In the run's dir they go with the dir.
+const TOOL_CACHES = /^(tsx-\d+|node-compile-cache)$/;
 
 function list(dir: string): string[] {
   try {

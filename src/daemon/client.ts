@@ -1,7 +1,9 @@
 // The smallest possible HTTP/1.1 client for the daemon's Unix socket, on node:net alone: the hook client
 // (its own esbuild entry point, dist/hook.js) pays every agent tool call for what it loads, and node:http
 // costs ~10 ms more to load and run than a raw request (on Node 22+ an ES import of it also pulls in undici).
-// One request per connection (`connection: close`); the daemon always answers with a content-length.
+// One request per connection, closed by us once the answer is whole (the daemon always sends a content-length).
+// Not `connection: close`: the daemon would then close right after an early answer (415, 413) with our body
+// unread, the kernel resets the connection, and the answer can be lost.
 // Every caller decides what an unreachable daemon means; this module only tells "could not connect" apart
 // from "broke while talking".
 import { connect } from "node:net";
@@ -33,7 +35,6 @@ function head(socket: string, path: string, options: CallOptions, body: Buffer |
   if (UNSAFE.test(path) || !path.startsWith("/")) throw new Error(`bad request path for ${socket}: ${path}`);
   const headers: Record<string, string> = {
     host: "warden",
-    connection: "close",
     ...(body !== undefined
       ? { "content-type": "application/json", "content-length": String(body.length) }
       : {}),
@@ -109,8 +110,7 @@ export function call(socket: string, path: string, options: CallOptions = {}): P
     };
     s.on("connect", () => {
       connected = true;
-      s.write(request);
-      if (body !== undefined) s.write(body);
+      s.write(body === undefined ? request : Buffer.concat([Buffer.from(request, "utf8"), body]));
     });
     s.on("data", (c: Buffer) => {
       chunks.push(c);
