@@ -7,6 +7,7 @@ type Runner = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<{ run: Runner }>> = {
   check: () => import("./check.ts"),
   exec: () => import("./exec.ts"),
+  run: () => import("./run.ts"),
   policy: () => import("./policy.ts"),
   audit: () => import("./audit.ts"),
   hook: () => import("./hook.ts"),
@@ -28,6 +29,7 @@ const USAGE = `usage: warden <command> [options]
 commands:
   check     classify a command and print the verdict (exit 0 allow, 1 ask, 2 deny, 3 error)
   exec      run a command through the pipeline in the bubblewrap sandbox, recorded in the audit log
+  run       start an agent CLI (claude, gemini, codex, …) inside the session sandbox (bwrap or Landlock)
   audit     verify, tail, export, show or summarise the tamper-evident audit log
   hook      answer an agent's hook on stdin (claude, gemini, codex)
   install   add Warden's hooks to an agent's settings (claude, gemini, codex); uninstall removes them

@@ -372,7 +372,7 @@ export async function runCommand(
     stderr: result.captured?.stderr ?? "",
     truncated: result.captured?.truncated ?? false,
     timedOut: result.timedOut,
-    mode: result.confinement === "bwrap" ? "sandbox" : "unconfined",
+    mode: result.confinement === "off" ? "unconfined" : "sandbox", // a `warden run` session is one too
     notes,
   };
 }

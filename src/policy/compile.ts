@@ -154,6 +154,8 @@ export interface SandboxSettings {
   unavailable: "refuse" | "unconfined";
   network: boolean;
   unixSockets: boolean;
+  /** `warden run` sessions share the host network (default true: the agent needs its API). */
+  sessionNetwork: boolean;
   env: string[];
   timeoutMs?: number;
   limits: LimitSettings;
@@ -236,6 +238,7 @@ function empty(): EffectivePolicy {
       unavailable: "refuse",
       network: false,
       unixSockets: false,
+      sessionNetwork: true,
       env: [],
       limits: {},
     },
@@ -562,6 +565,11 @@ function applySandbox(
     if (v === undefined) continue;
     if (trusted || !v) s[field] = v;
     else ignored(["sandbox", key], `sandbox.${key}: true`);
+  }
+  const sessionNet = doc.session?.network;
+  if (sessionNet !== undefined) {
+    if (trusted || !sessionNet) s.sessionNetwork = sessionNet;
+    else ignored(["sandbox", "session", "network"], "sandbox.session.network: true");
   }
   if (doc.env !== undefined) {
     if (trusted) s.env = [...new Set([...s.env, ...doc.env])];

@@ -140,6 +140,11 @@ export interface SandboxDoc {
   network?: boolean;
   /** Allow socket(AF_UNIX): reaches host daemons such as docker.sock by path (default false). */
   unix_sockets?: boolean;
+  /**
+   * `warden run` sessions (a whole agent in the sandbox): `network: true` (default; the agent needs its API)
+   * or `false`. An untrusted layer can only turn it off.
+   */
+  session?: { network?: boolean };
   /** Environment variables passed from the caller, on top of PATH, HOME, LANG, TERM, USER. */
   env?: string[];
   /** Default wall-clock timeout in seconds (`--timeout` overrides; untrusted layers only shorten it). */

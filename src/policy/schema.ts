@@ -153,6 +153,10 @@ const body = {
       unavailable: z.enum(["refuse", "unconfined"]).optional(),
       network: z.boolean().optional(),
       unix_sockets: z.boolean().optional(),
+      session: z
+        .strictObject({ network: z.boolean().optional() })
+        .optional()
+        .describe("`warden run` sessions: network (default true)"),
       hooks: z
         .enum(["confine", "off"])
         .optional()

@@ -82,6 +82,12 @@ export interface BuildOptions {
   infoFd?: number;
   /** The sandbox waits, before the program starts, until a byte can be read here (`--block-fd FD`). */
   blockFd?: number;
+  /**
+   * `--new-session` (default true): setsid(), so the sandbox cannot inject input into the caller's terminal
+   * (TIOCSTI). An interactive session (`warden run`) keeps the terminal and denies that ioctl in its seccomp
+   * filter instead.
+   */
+  newSession?: boolean;
 }
 
 export function buildBwrapArgs(
@@ -153,7 +159,8 @@ export function buildBwrapArgs(
   for (const p of remount) args.push("--remount-ro", p);
   args.push("--unshare-all");
   if (spec.net === true) args.push("--share-net");
-  args.push("--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--die-with-parent", "--new-session");
+  args.push("--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--die-with-parent");
+  if (options.newSession !== false) args.push("--new-session");
   args.push("--clearenv");
   for (const [k, v] of Object.entries(env)) {
     if (k === "" || k.includes("=")) throw new Error(`sandbox: bad environment variable name: ${k}`);

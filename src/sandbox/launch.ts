@@ -13,6 +13,7 @@ import { type OutputDigest, OutputTap } from "./output.ts";
 import { planSandbox } from "./plan.ts";
 import { probeSandbox } from "./probe.ts";
 import { runSandboxed } from "./run.ts";
+import { currentSession } from "./session-record.ts";
 
 export type SandboxChoice = "auto" | "on" | "off";
 
@@ -58,7 +59,8 @@ export interface LaunchResult {
   status: "ran" | "refused" | "failed";
   /** Why it was refused or failed. */
   problem?: string;
-  confinement: "bwrap" | "off";
+  /** `session`: inside a verified `warden run` session, within its boundary (no sandbox of its own). */
+  confinement: "bwrap" | "off" | "session";
   exit: number | null;
   signal: string | null;
   timedOut: boolean;
@@ -109,7 +111,7 @@ export function approvedPaths(verdict: Pick<Verdict, "findings" | "risk">): stri
 const MAX_FILES_LISTED = 200;
 
 interface Confinement {
-  kind: "bwrap" | "off";
+  kind: "bwrap" | "off" | "session";
   /** How the audit log names it. */
   label: string;
 }
@@ -119,6 +121,11 @@ function chooseConfinement(input: LaunchInput): Confinement | { refused: string 
   if (input.sandbox === "off") return { kind: "off", label: "off (--sandbox=off)" };
   const probe = probeSandbox();
   if (probe.ok) return { kind: "bwrap", label: "bwrap" };
+  // Inside a `warden run` session no sandbox of its own can be built (no nested user namespaces, no mounts
+  // under Landlock); the command then runs within the session's boundary, when the kernel proves it is in
+  // one (session-record.ts), never on the word of an environment variable.
+  const session = currentSession(input.env);
+  if (session) return { kind: "session", label: `session ${session.id} (${session.mechanism})` };
   const why = probe.problems.join("; ");
   if (input.sandbox === "auto" && input.policy.sandbox.unavailable === "unconfined") {
     input.say(

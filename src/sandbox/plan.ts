@@ -40,6 +40,11 @@ export interface SandboxPlanInput {
    * inside even when secret, writable only where the policy allows writing. Directories are never revealed.
    */
   reveal?: readonly string[];
+  /**
+   * Paths writable whatever the path permissions say (a `warden run` session: the agents' own state dirs,
+   * which they must write to work at all). Guard paths, secrets and Warden's own dirs inside stay as they are.
+   */
+  writable?: readonly string[];
 }
 
 export interface SandboxPlan {
@@ -132,6 +137,13 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
       literal.add(real);
     }
   }
+  const extraWritable: string[] = [];
+  for (const w of input.writable ?? []) {
+    const real = canonical(w);
+    if (real === null) continue;
+    extraWritable.push(real);
+    literal.add(real);
+  }
   // A directory's mount governs what is inside it, so a directory is judged by a child: replacing the
   // workspace root itself is "outside" to PathPermissions, writing in it is not.
   const stateOf = (p: string, dir: boolean): State => {
@@ -141,6 +153,7 @@ export function planSandbox(input: SandboxPlanInput): SandboxPlan {
       revealed.has(p) || (secrets.match(p) === null && permissions.check(probe, "read", now).ok);
     if (!readable) return "hidden";
     if ([...guarded].some((g) => isUnder(p, g))) return "ro";
+    if (extraWritable.some((w) => isUnder(p, w))) return "rw";
     return permissions.check(probe, "write", now).ok ? "rw" : "ro";
   };
 

@@ -3,6 +3,9 @@
 //   - io_uring_setup / io_uring_enter / _register → EPERM (io_uring bypasses seccomp for the operations it runs)
 //   - x32 system calls on x86_64                  → EPERM (another way to reach socket())
 //   - any architecture other than the native one → kill the process (e.g. i386 socketcall() via int 0x80)
+//   - with `denyTerminalInjection`: ioctl(TIOCSTI) and ioctl(TIOCLINUX) → EPERM, for a sandbox that keeps the
+//     caller's terminal (`warden run`: no setsid, so an agent could otherwise push keystrokes into the shell
+//     that started it, run after it exits)
 // Everything else is allowed. Supported: x86_64 and aarch64; elsewhere seccompProgram() returns null.
 import { endianness } from "node:os";
 
@@ -22,16 +25,21 @@ const OFF_NR = 0;
 const OFF_ARCH = 4;
 const OFF_ARG0_LO = 16; // little-endian: low 32 bits of args[0]
 
+const OFF_ARG1_LO = 24; // little-endian: low 32 bits of args[1]
+
 interface ArchInfo {
   audit: number;
   socket: number;
+  ioctl: number;
   x32: boolean;
 }
 
 const ARCHES: Record<string, ArchInfo> = {
-  x64: { audit: 0xc000003e, socket: 41, x32: true },
-  arm64: { audit: 0xc00000b7, socket: 198, x32: false },
+  x64: { audit: 0xc000003e, socket: 41, ioctl: 16, x32: true },
+  arm64: { audit: 0xc00000b7, socket: 198, ioctl: 29, x32: false },
 };
+const TIOCSTI = 0x5412;
+const TIOCLINUX = 0x541c;
 const IO_URING = [425, 426, 427]; // io_uring_setup, io_uring_enter, io_uring_register (same on both)
 
 type Insn = [code: number, jt: number, jf: number, k: number];
@@ -39,6 +47,13 @@ type Insn = [code: number, jt: number, jf: number, k: number];
 export interface SeccompOptions {
   /** Policy grant `sandbox.unix_sockets: true`: leave socket(AF_UNIX) alone. */
   allowUnixSockets?: boolean;
+  /** Refuse ioctl(TIOCSTI/TIOCLINUX): the sandbox shares the caller's terminal (no new session). */
+  denyTerminalInjection?: boolean;
+  /**
+   * Leave io_uring alone. Only for a filter that guards nothing io_uring could reach (the Landlock session:
+   * Landlock's checks sit in the kernel's file paths, which io_uring goes through too; it cannot ioctl a tty).
+   */
+  allowIoUring?: boolean;
 }
 
 /** The filter as instructions, for inspection and tests. */
@@ -58,7 +73,9 @@ export function seccompInstructions(
   // Each check jumps to the final deny on a match; falling through every one reaches allow.
   const checks: Insn[] = [];
   if (a.x32) checks.push([BPF_JGE_K, 0, 0, 0x40000000]);
-  for (const nr of IO_URING) checks.push([BPF_JEQ_K, 0, 0, nr]);
+  if (!options.allowIoUring) for (const nr of IO_URING) checks.push([BPF_JEQ_K, 0, 0, nr]);
+  // The argument checks load another word, so each ends the program: the ioctl one comes first and jumps
+  // over the socket one (to allow) when the call is neither of its requests.
   const socketCheck: Insn[] = options.allowUnixSockets
     ? []
     : [
@@ -66,7 +83,17 @@ export function seccompInstructions(
         [BPF_LD_W_ABS, 0, 0, OFF_ARG0_LO],
         [BPF_JEQ_K, 1, 0, AF_UNIX], // AF_UNIX → deny, else allow
       ];
-  const body = [...checks, ...socketCheck];
+  const after = socketCheck.length; // instructions between the ioctl check and the allow
+  const ioctlCheck: Insn[] = options.denyTerminalInjection
+    ? [
+        [BPF_JEQ_K, 0, 4, a.ioctl], // not ioctl() → on to the socket check
+        [BPF_LD_W_ABS, 0, 0, OFF_ARG1_LO],
+        [BPF_JEQ_K, after + 3, 0, TIOCSTI], // → deny
+        [BPF_JEQ_K, after + 2, 0, TIOCLINUX], // → deny
+        [BPF_JEQ_K, after, after, 0xffffffff], // any other request → allow (skips the socket check)
+      ]
+    : [];
+  const body = [...checks, ...ioctlCheck, ...socketCheck];
   checks.forEach((insn, i) => {
     insn[1] = body.length - i; // over the rest of the body and the allow → deny
   });

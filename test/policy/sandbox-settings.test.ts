@@ -40,6 +40,7 @@ describe("sandbox and audit settings", () => {
       unavailable: "refuse",
       network: false,
       unixSockets: false,
+      sessionNetwork: true,
       env: [],
       limits: {},
     });
