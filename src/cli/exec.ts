@@ -6,7 +6,7 @@ import { CliError } from "./errors.ts";
 const HELP = `usage: warden exec [--yolo] [--no-approval] [--sandbox=auto|on|off] [--timeout S] [--net]
                    [--policy FILE] [--profile NAME] [--cwd DIR] -- PROGRAM ARGS...
        warden exec [options] -c 'shell string'        (runs it with bash -c after analysing it as a whole)
-       warden exec --ticket ID -c 'shell string'      (what a hook rewrote an agent's command into: runs it
+       warden exec --ticket=ID -c 'shell string'      (what a hook rewrote an agent's command into: runs it
                                                        confined, once, without a second prompt)
 
 Exit status: the command's own; 125 Warden could not run or record it; 126 denied or not approved.`;

@@ -1,5 +1,5 @@
 // Hook-mode confinement: a shell command a hook allows runs inside Warden's sandbox instead of in the agent's
-// own shell. The hook answers `allow` with the command rewritten to `warden exec --ticket ID -c '<original>'`
+// own shell. The hook answers `allow` with the command rewritten to `warden exec --ticket=ID -c '<original>'`
 // (the agent's shell runs that; exec redeems the ticket, runs the original under bubblewrap and records its
 // start and end). And a command that will run confined without network is judged with that in mind: its
 // medium risk (code Warden cannot see: unknown tools, untracked scripts, package scripts) is contained by the
@@ -206,8 +206,8 @@ export function confinedCommand(
   return [
     ...wardenInvocation(facts.env).map(shQuote),
     "exec",
-    "--ticket",
-    ticket,
+    // `=`: an id may start with "-" (base64url), which the option parser would take for another flag.
+    `--ticket=${ticket}`,
     "-c",
     shQuote(request.command),
   ].join(" ");

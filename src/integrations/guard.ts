@@ -53,7 +53,7 @@ export interface GuardOutcome {
   approvalId?: string;
   /** The approval that turned an `ask` into `allow`. */
   approvedBy?: string;
-  /** Allow only: the command the agent's shell runs instead, `warden exec --ticket … -c '<original>'`. */
+  /** Allow only: the command the agent's shell runs instead, `warden exec --ticket=… -c '<original>'`. */
   confined?: string;
 }
 

@@ -1,6 +1,6 @@
 // Run tickets: how a hook that allowed a command hands it to `warden exec` to run confined, without a second
 // prompt. The hook (Claude Code PreToolUse, Gemini BeforeTool, Codex PreToolUse) rewrites the agent's command
-// into `warden exec --ticket ID -c '<original>'` and files a ticket bound to the exact command, cwd and policy
+// into `warden exec --ticket=ID -c '<original>'` and files a ticket bound to the exact command, cwd and policy
 // hash. `exec` redeems it once: the ticket is renamed away atomically before it is read, so a replay finds
 // nothing; a changed command, cwd or policy is refused. Exec still evaluates the command itself and refuses a
 // deny, so a forged ticket (a file an agent managed to write into Warden's state, which the rules and the

@@ -208,7 +208,7 @@ describe.skipIf(!canSwitch)("system mode: root, the warden account and an agent 
       const out = JSON.parse(answer.stdout).hookSpecificOutput;
       expect(out.permissionDecision).toBe("allow");
       const command = out.updatedInput.command as string;
-      expect(command).toContain(" exec --ticket ");
+      expect(command).toContain(" exec --ticket=");
       // Run as Claude Code would: its shell, the agent's account, the workspace.
       const ran = as(AGENT, ["bash", "-c", command], agentEnv, "", workspace);
       expect(ran.status, ran.stderr).toBe(0);

@@ -1,5 +1,5 @@
 // Hook-mode confinement (issue 14): an allowed shell command comes back rewritten to run through
-// `warden exec --ticket … -c '<original>'`; run by a shell exactly as the agent would, it executes the original
+// `warden exec --ticket=… -c '<original>'`; run by a shell exactly as the agent would, it executes the original
 // inside bubblewrap (writes outside the workspace and the guard's settings fail, no network) and records its
 // end; a replayed or altered ticket is refused; quoting survives arbitrary strings. Real CLI, real bwrap.
 import { spawnSync } from "node:child_process";
@@ -94,7 +94,7 @@ describe("hook-mode confinement", () => {
       const r = runCli(["hook", agent], PAYLOADS[agent](ws, "bash build.sh"), env, ws);
       expect(r.status, r.stderr).toBe(0);
       const command = rewritten(agent, r.stdout);
-      expect(command).toContain(" exec --ticket ");
+      expect(command).toContain(" exec --ticket=");
       if (agent === "claude")
         expect(JSON.parse(r.stdout).hookSpecificOutput.updatedInput.timeout).toBe(60000);
       const run = agentShell(command!, ws, env);
@@ -122,9 +122,13 @@ describe("hook-mode confinement", () => {
     const run = agentShell(altered, ws, env);
     expect(run.status).toBe(126);
     expect(run.stderr).toMatch(/different command/);
-    const forged = agentShell(command.replace(/--ticket \S+/, "--ticket AAAAAAAAAAAAAAAAAAAAAA"), ws, env);
+    const forged = agentShell(command.replace(/--ticket=\S+/, "--ticket=AAAAAAAAAAAAAAAAAAAAAA"), ws, env);
     expect(forged.status).toBe(126);
     expect(forged.stderr).toMatch(/no such ticket/);
+    // One id in 64 starts with "-" (base64url): it is still read as the ticket, not as another option.
+    const dash = agentShell(command.replace(/--ticket=\S+/, "--ticket=-AAAAAAAAAAAAAAAAAAAAA"), ws, env);
+    expect(dash.stderr).toMatch(/no such ticket/);
+    expect(dash.status).toBe(126);
   });
 
   it("denied and asked commands are not rewritten; shell-state builtins run in the agent's shell", () => {
