@@ -91,19 +91,17 @@ async function hook(
   input.catch(() => {}); // rethrown where it is awaited
   let why = how.why ?? "";
   if (how.forward) {
-    const { forwardHook } = await import("../daemon/hook-forward.ts");
-    const { envDaemonMode, SYSTEM_SOCKET, socketPath } = await import("../daemon/paths.ts");
+    const { SYSTEM_SOCKET, skipsDaemon, socketPath } = await import("../daemon/paths.ts");
     const socket = socketPath(process.env);
-    // WARDEN_DAEMON=off: decide here. Never for a system daemon, which an agent must not be able to bypass.
-    if (envDaemonMode(process.env) === "off" && socket !== SYSTEM_SOCKET) {
-      const { inProcessHook } = await import("../daemon/fallback.ts");
-      return print(await inProcessHook(agent, await input, options, "WARDEN_DAEMON=off"));
+    if (skipsDaemon(process.env, socket)) why = "WARDEN_DAEMON=off";
+    else {
+      const { forwardHook } = await import("../daemon/hook-forward.ts");
+      const answer = await forwardHook(socket, agent, await input, options);
+      if (answer) return print(answer);
+      // A system daemon's socket that does not answer is a daemon down, not a machine without one.
+      if (socket === SYSTEM_SOCKET) block(`the system daemon does not answer at ${socket}`);
+      why = `no daemon at ${socket}`;
     }
-    const answer = await forwardHook(socket, agent, await input, options);
-    if (answer) return print(answer);
-    // A system daemon's socket that does not answer is a daemon down, not a machine without one.
-    if (socket === SYSTEM_SOCKET) block(`the system daemon does not answer at ${socket}`);
-    why = `no daemon at ${socket}`;
   }
   const { inProcessHook } = await import("../daemon/fallback.ts");
   return print(await inProcessHook(agent, await input, options, why));

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { enableCompileCache } from "../compile-cache.ts";
 import { forwardHook, type HookForwardOptions } from "./hook-forward.ts";
-import { envDaemonMode, SYSTEM_SOCKET, socketPath } from "./paths.ts";
+import { envDaemonMode, SYSTEM_SOCKET, skipsDaemon, socketPath } from "./paths.ts";
 
 const AGENTS = new Set(["claude", "gemini", "codex"]);
 const BLOCK = 2;
@@ -58,9 +58,7 @@ async function main(): Promise<void> {
     return fallback(argv, undefined, ""); // a non-blocking stdin: the full hook reads it asynchronously
   }
   const socket = socketPath(process.env);
-  // WARDEN_DAEMON=off: decide here. Never for a system daemon, which an agent must not be able to bypass.
-  if (envDaemonMode(process.env) === "off" && socket !== SYSTEM_SOCKET)
-    return fallback(argv, text, "WARDEN_DAEMON=off");
+  if (skipsDaemon(process.env, socket)) return fallback(argv, text, "WARDEN_DAEMON=off");
   const answer = await forwardHook(socket, parsed.agent, text, parsed.options);
   if (answer) return exit(answer);
   // A system daemon's socket that does not answer is a daemon down, not a machine without one.

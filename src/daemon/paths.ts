@@ -32,6 +32,14 @@ export function envDaemonMode(env: NodeJS.ProcessEnv = process.env): DaemonMode 
   return v === "off" || v === "auto" || v === "required" ? v : undefined;
 }
 
+/**
+ * WARDEN_DAEMON=off: the hook decides in-process without asking the daemon. Never for the system daemon's
+ * socket: an agent, whose environment this is, must not be able to bypass it.
+ */
+export function skipsDaemon(env: NodeJS.ProcessEnv, socket: string): boolean {
+  return envDaemonMode(env) === "off" && socket !== SYSTEM_SOCKET;
+}
+
 /** The strictest of two settings: `required` beats `auto` beats `off`. */
 export function strictest(a: DaemonMode | undefined, b: DaemonMode | undefined): DaemonMode {
   const rank = { off: 0, auto: 1, required: 2 } as const;

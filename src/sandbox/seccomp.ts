@@ -42,7 +42,7 @@ const TIOCSTI = 0x5412;
 const TIOCLINUX = 0x541c;
 const IO_URING = [425, 426, 427]; // io_uring_setup, io_uring_enter, io_uring_register (same on both)
 
-type Insn = [code: number, jt: number, jf: number, k: number];
+export type Insn = [code: number, jt: number, jf: number, k: number];
 
 export interface SeccompOptions {
   /** Policy grant `sandbox.unix_sockets: true`: leave socket(AF_UNIX) alone. */
@@ -106,6 +106,11 @@ export function seccompProgram(arch: string = process.arch, options: SeccompOpti
   if (insns === null) return null;
   const le = endianness() === "LE";
   if (!le) return null; // OFF_ARG0_LO assumes little-endian
+  return encodeFilter(insns);
+}
+
+/** Instructions as the bytes of a struct sock_filter[] (little-endian hosts). */
+export function encodeFilter(insns: readonly Insn[]): Buffer {
   const buf = Buffer.alloc(insns.length * 8);
   insns.forEach(([code, jt, jf, k], i) => {
     buf.writeUInt16LE(code, i * 8);

@@ -58,6 +58,25 @@ export async function startChild(env: TestEnv, args: string[] = []): Promise<Chi
   return child;
 }
 
+/** A child given `input` on stdin, with what it printed and its exit status. */
+export function runWithInput(
+  command: string,
+  args: string[],
+  input: string,
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (c: Buffer) => (stdout += c));
+    child.stderr!.on("data", (c: Buffer) => (stderr += c));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    child.stdin!.end(input);
+  });
+}
+
 export async function waitFor(
   ok: () => boolean | Promise<boolean>,
   timeoutMs = 5_000,

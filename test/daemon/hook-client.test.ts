@@ -1,25 +1,15 @@
 // dist/hook.js, the tiny hook client: through the daemon it answers as the in-process hook does; with no
 // daemon it falls back to deciding in-process, unless the policy (or WARDEN_DAEMON) says the daemon is
 // required — then it blocks. It bundles nothing but node builtins.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handleClaudeHook } from "../../src/integrations/claude-code.ts";
 import { unconfined } from "../integrations/helpers.ts";
-import { daemonEnv, HOOK, startInProcess } from "./helpers.ts";
+import { daemonEnv, HOOK, runWithInput, startInProcess } from "./helpers.ts";
 
 function runHook(args: string[], input: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [HOOK, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c));
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runWithInput(process.execPath, [HOOK, ...args], input, { env });
 }
 
 const payload = (cwd: string, command: string) =>

@@ -1,13 +1,12 @@
 // `warden install|uninstall` against settings files in a temporary HOME: merges idempotently, keeps
 // everything else, writes a backup, prints a diff on --dry-run, and removes exactly what it added.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handleClaudeHook } from "../../src/integrations/claude-code.ts";
 import { defaultHookCommand, isWardenHook } from "../../src/integrations/hook-entries.ts";
 import { addHooks, removeHooks, supportsOnFailure } from "../../src/integrations/install.ts";
-import { HOOK, startInProcess, type TestEnv } from "../daemon/helpers.ts";
+import { HOOK, runWithInput, startInProcess, type TestEnv } from "../daemon/helpers.ts";
 import { tempDir } from "../tmp.ts";
 import { claudePayload, isolatedEnv, requireBuild, runCli, unconfined } from "./helpers.ts";
 
@@ -121,17 +120,7 @@ describe("warden install claude", () => {
     const command: string = settings.hooks.PreToolUse[0].hooks[0].command;
     expect(command).toBe(`${process.execPath} ${realpathSync(HOOK)} claude`);
     // Asynchronous: the daemon of the second round answers from this process.
-    const run = (payload: string) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn("bash", ["-c", command], { env, cwd: env.HOME });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c));
-        child.stderr.on("data", (c: Buffer) => (stderr += c));
-        child.on("error", reject);
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-        child.stdin.end(payload);
-      });
+    const run = (payload: string) => runWithInput("bash", ["-c", command], payload, { env, cwd: env.HOME });
     const local = { ...env, WARDEN_STATE_DIR: join(env.HOME, "local-state") };
     const cases = [
       ["git status", "allow"],

@@ -16,6 +16,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { findOnPath, probeSandbox, resetSandboxProbe } from "../../src/sandbox/probe.ts";
 import { runSandboxed, SandboxUnavailableError } from "../../src/sandbox/run.ts";
 import { tempDir } from "../tmp.ts";
+import { outerBwrapArgs } from "./outer-bwrap.ts";
 
 const CLI = new URL("../../dist/warden.js", import.meta.url).pathname;
 // The refusal wording users and the README rely on (src/sandbox/exec.ts, src/sandbox/probe.ts).
@@ -181,30 +182,7 @@ describe("user namespaces unavailable", () => {
     const bwrap = findOnPath("bwrap") as string;
     return spawnSync(
       bwrap,
-      [
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--bind",
-        "/proc",
-        "/proc",
-        "--tmpfs",
-        "/tmp",
-        "--bind",
-        t.base,
-        t.base,
-        "--unshare-user",
-        ...(disableUserns ? ["--disable-userns"] : []),
-        "--die-with-parent",
-        "--chdir",
-        t.ws,
-        "--",
-        process.execPath,
-        CLI,
-        ...args,
-      ],
+      [...outerBwrapArgs(t.base, { disableUserns }), "--chdir", t.ws, "--", process.execPath, CLI, ...args],
       {
         env: t.env(process.env.PATH ?? "/usr/bin:/bin"),
         encoding: "utf8",

@@ -20,10 +20,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "../../src/daemon/client.ts";
 import { complement, FS, planLandlock, probeLandlock } from "../../src/sandbox/landlock.ts";
 import { findOnPath } from "../../src/sandbox/probe.ts";
-import { type SeccompOptions, seccompInstructions } from "../../src/sandbox/seccomp.ts";
+import {
+  encodeFilter,
+  type Insn,
+  type SeccompOptions,
+  seccompInstructions,
+} from "../../src/sandbox/seccomp.ts";
 import { blockedFiles, findSockets } from "../../src/sandbox/session.ts";
 import { currentSession, startTime, writeSessionRecord } from "../../src/sandbox/session-record.ts";
+import { waitFor } from "../daemon/helpers.ts";
 import { tempDir } from "../tmp.ts";
+import { outerBwrapArgs } from "./outer-bwrap.ts";
 
 const CLI = new URL("../../dist/warden.js", import.meta.url).pathname;
 const FAKES = ["ansible", "vagrant", "docker"];
@@ -301,32 +308,16 @@ except OSError as e: print("TIOCSTI", e.errno)`;
       port = (server.address() as { port: number }).port;
     });
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
+    const fetchPong = () => ["curl", "-sS", "-m", "5", `http://127.0.0.1:${port}/`];
 
     it("is shared by default (the agent needs its API)", async () => {
-      const r = await runAsync([
-        flag(mechanism),
-        "--",
-        "curl",
-        "-sS",
-        "-m",
-        "5",
-        `http://127.0.0.1:${port}/`,
-      ]);
+      const r = await runAsync([flag(mechanism), "--", ...fetchPong()]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe("pong");
     });
 
     it("--no-net takes it away", async () => {
-      const r = await runAsync([
-        flag(mechanism),
-        "--no-net",
-        "--",
-        "curl",
-        "-sS",
-        "-m",
-        "5",
-        `http://127.0.0.1:${port}/`,
-      ]);
+      const r = await runAsync([flag(mechanism), "--no-net", "--", ...fetchPong()]);
       expect(r.status).not.toBe(0);
       expect(r.stdout).not.toBe("pong");
     });
@@ -334,17 +325,7 @@ except OSError as e: print("TIOCSTI", e.errno)`;
     it("so does the policy's sandbox.session.network: false", async () => {
       const policy = join(base, `no-net-${mechanism}.yaml`);
       writeFileSync(policy, "extends: infra-lockdown\nsandbox:\n  session:\n    network: false\n");
-      const r = await runAsync([
-        flag(mechanism),
-        "--policy",
-        policy,
-        "--",
-        "curl",
-        "-sS",
-        "-m",
-        "5",
-        `http://127.0.0.1:${port}/`,
-      ]);
+      const r = await runAsync([flag(mechanism), "--policy", policy, "--", ...fetchPong()]);
       expect(r.status).not.toBe(0);
       expect(r.stdout).not.toBe("pong");
     });
@@ -450,24 +431,7 @@ describe("choosing the mechanism", () => {
   function nested(noLandlock: boolean, args: string[]) {
     const bwrap = findOnPath("bwrap") as string;
     const stdio: (number | "ignore" | "pipe")[] = ["ignore", "pipe", "pipe"];
-    const outer = [
-      "--ro-bind",
-      "/",
-      "/",
-      "--dev",
-      "/dev",
-      "--bind",
-      "/proc",
-      "/proc",
-      "--tmpfs",
-      "/tmp",
-      "--bind",
-      base,
-      base,
-      "--unshare-user",
-      "--disable-userns",
-      "--die-with-parent",
-    ];
+    const outer = outerBwrapArgs(base, { disableUserns: true });
     if (noLandlock) {
       const file = join(base, "no-landlock.bpf");
       writeFileSync(file, noLandlockFilter());
@@ -669,7 +633,7 @@ describe("the session's seccomp filter", () => {
 function noLandlockFilter(): Buffer {
   // The same prologue as Warden's filter (arch check), then landlock_* (444..446) → ENOSYS, else allow.
   const audit = seccompInstructions(process.arch)![1]![3];
-  const insns: [number, number, number, number][] = [
+  const insns: Insn[] = [
     [0x20, 0, 0, 4],
     [0x15, 1, 0, audit],
     [0x06, 0, 0, 0x80000000],
@@ -679,20 +643,5 @@ function noLandlockFilter(): Buffer {
     [0x06, 0, 0, 0x00050000 | 38],
     [0x06, 0, 0, 0x7fff0000],
   ];
-  const buf = Buffer.alloc(insns.length * 8);
-  insns.forEach(([code, jt, jf, k], i) => {
-    buf.writeUInt16LE(code, i * 8);
-    buf.writeUInt8(jt, i * 8 + 2);
-    buf.writeUInt8(jf, i * 8 + 3);
-    buf.writeUInt32LE(k >>> 0, i * 8 + 4);
-  });
-  return buf;
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return encodeFilter(insns);
 }
