@@ -302,6 +302,29 @@ function where(list: readonly string[]): string {
   return [ns ? `namespace ${ns}` : "", ctx ? `context ${ctx}` : ""].filter(Boolean).join(", ");
 }
 
+/** Verbs whose `--dry-run=server|client` is honoured by kubectl: the request is validated, nothing is stored. */
+const DRY_RUNNABLE = new Set([
+  "apply",
+  "create",
+  "patch",
+  "scale",
+  "replace",
+  "delete",
+  "label",
+  "annotate",
+  "set",
+  "autoscale",
+  "expose",
+  "run",
+  "taint",
+]);
+
+/** `server` or `client` when the command is a dry run; `--dry-run=none` (or no flag) is a real one. */
+function dryRunMode(list: readonly string[]): "server" | "client" | null {
+  const value = optionValues(list, ["--dry-run"])[0];
+  return value === "server" || value === "client" ? value : null;
+}
+
 function classifyKubectl(list: readonly string[]): Verdict[] {
   const ops = operands(list, KUBECTL).map((o) => o.value);
   const verb = ops[0];
@@ -310,6 +333,15 @@ function classifyKubectl(list: readonly string[]): Verdict[] {
   if (verb === undefined) return [v("low", "read", "kubectl without a command prints help")];
   if (hasOption(list, ["--help"], "h", KUBE_VALUE_SHORTS) && verb !== "exec")
     return [v("low", "help", `shows help for ${verb}`)];
+  const dry = dryRunMode(list);
+  if (dry && DRY_RUNNABLE.has(verb) && !(verb === "create" && ops[1] === "token"))
+    return [
+      v(
+        "low",
+        "dry-run",
+        `kubectl ${verb} --dry-run=${dry} changes nothing (the ${dry === "server" ? "API server only validates and answers" : "client only prints"})${suffix}`,
+      ),
+    ];
   const objKinds = kinds(ops[1]);
   const allNs = hasOption(list, ["--all-namespaces"], "A", KUBE_VALUE_SHORTS);
   const out: Verdict[] = [];
