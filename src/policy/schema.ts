@@ -1,6 +1,7 @@
 // The zod schema of a policy file. Imported lazily (only when a policy file exists on disk): the built-in
 // policy is a TypeScript object and never pays for zod.
 import * as zod from "zod";
+import { knownKeysIn } from "../yaml-file.ts";
 import { caseless, TIERS } from "./aliases.ts";
 import type { PolicyDocument, Tier } from "./document.ts";
 
@@ -255,13 +256,6 @@ void _sameShape;
 
 export type ZodIssue = zod.core.$ZodIssue;
 
-export function validate(
-  doc: unknown,
-): { ok: true; value: PolicyDocument } | { ok: false; issues: ZodIssue[] } {
-  const r = policySchema.safeParse(doc);
-  return r.success ? { ok: true, value: r.data } : { ok: false, issues: r.error.issues };
-}
-
 export function jsonSchema(): Record<string, unknown> {
   return {
     ...(z.toJSONSchema(policySchema, { io: "input" }) as Record<string, unknown>),
@@ -272,47 +266,5 @@ export function jsonSchema(): Record<string, unknown> {
 
 /** Field names valid at an object path of the document (for "did you mean" hints). */
 export function knownKeys(path: readonly PropertyKey[]): string[] {
-  const found = new Set<string>();
-  walk(policySchema as unknown as Node, path, 0, found);
-  return [...found];
-}
-
-interface Node {
-  _zod: { def: Record<string, unknown> & { type: string } };
-}
-
-function walk(node: Node, path: readonly PropertyKey[], i: number, out: Set<string>): void {
-  const def = node._zod.def;
-  switch (def.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-    case "readonly":
-      walk(def.innerType as Node, path, i, out);
-      return;
-    case "pipe":
-      walk(def.in as Node, path, i, out);
-      return;
-    case "union":
-      for (const o of def.options as Node[]) walk(o, path, i, out);
-      return;
-    case "object": {
-      const shape = def.shape as Record<string, Node>;
-      if (i === path.length) {
-        for (const k of Object.keys(shape)) out.add(k);
-        return;
-      }
-      const child = shape[String(path[i])];
-      if (child) walk(child, path, i + 1, out);
-      return;
-    }
-    case "array":
-      if (i < path.length && typeof path[i] === "number") walk(def.element as Node, path, i + 1, out);
-      return;
-    case "record":
-      if (i < path.length) walk(def.valueType as Node, path, i + 1, out);
-      return;
-    default:
-      return;
-  }
+  return knownKeysIn(policySchema, path);
 }
