@@ -1,6 +1,7 @@
 // A real daemon on a real Unix socket for each test (in this process, or the built CLI as a child), in an
 // isolated HOME / state / config, removed afterwards.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import { call } from "../../src/daemon/client.ts";
@@ -47,8 +48,12 @@ export async function startChild(env: TestEnv, args: string[] = []): Promise<Chi
   });
   let stderr = "";
   child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  // Awaited, so the daemon cannot write into the test's HOME after the tree is removed.
+  onTestFinished(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
   });
   await waitFor(
     async () => (await call(env.WARDEN_SOCKET, "/v1/health").catch(() => null))?.status === 200,
@@ -87,6 +92,25 @@ export async function waitFor(
     if (Date.now() > until) throw new Error(`timed out waiting: ${why()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Signals a process that is not our child and waits until it is gone (its shutdown may still write files). */
+export async function stopPid(pid: number, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  // A zombie (exited, not yet reaped by whoever adopted it) counts as gone.
+  const alive = () => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(pid, signal);
+  await waitFor(
+    () => !alive(),
+    10_000,
+    () => `pid ${pid} still running after ${signal}`,
+  );
 }
 
 export async function postJson(

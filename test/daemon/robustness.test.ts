@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { call } from "../../src/daemon/client.ts";
-import { CLI, daemonEnv, HOOK, postJson, startChild, startInProcess, waitFor } from "./helpers.ts";
+import { CLI, daemonEnv, HOOK, postJson, startChild, startInProcess, stopPid, waitFor } from "./helpers.ts";
 
 const run = promisify(execFile);
 
@@ -222,7 +222,7 @@ describe("daemon robustness", () => {
       expect(left[0]).toContain(String(pid));
       expect(await hook()).toBe(0); // now answered through it
     } finally {
-      process.kill(pid, "SIGTERM");
+      await stopPid(pid); // before its HOME is removed: its shutdown writes there
     }
   });
 });
